@@ -1,0 +1,1 @@
+"""OfficeRnD Flex API v2: what the pipeline knows about it (collections, filters, scopes)."""

@@ -1,0 +1,151 @@
+"""The OfficeRnD Flex API v2 collections the books and metrics need, with what each list
+endpoint accepts.
+
+One table serves the simulator (which rejects what the real API rejects) and the extractor
+(which pulls incrementally where `modifiedAt` filters are accepted). Filter lists follow
+`shared/reference/officernd-api.md`: §3.2 and §4 for documented filters, the staging
+observations for `/memberships` (no `createdAt`/`modifiedAt`, no `$sort`). Where the reference
+is silent the choice is marked "inferred"; change it here and both sides follow.
+"""
+
+from dataclasses import dataclass, field
+
+PAGE_SIZE_MAX = 50
+PAGING_PARAMS = frozenset({"$limit", "$cursorNext", "$cursorPrev", "$select"})
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One v2 list endpoint, `GET /api/v2/organizations/{slug}/<name>`."""
+
+    name: str
+    scope: str
+    equality_filters: frozenset[str]
+    date_filters: frozenset[str] = frozenset()
+    sort_fields: frozenset[str] = frozenset()
+    # The business date that places a fact record in a daily partition (None: a dimension).
+    business_date: str | None = None
+    # Filters of which at least one must be given (assignments need resource= or membership=).
+    required_one_of: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def incremental(self) -> bool:
+        """Whether `modifiedAt[$gte]` is accepted, so the extractor can pull only changes."""
+        return "modifiedAt" in self.date_filters
+
+    @property
+    def table_name(self) -> str:
+        """The warehouse table name: the collection name with `-` written `_`."""
+        return self.name.replace("-", "_")
+
+
+def _c(name: str, scope: str, eq: str, dates: str = "", sort: str = "", **kw) -> Collection:
+    return Collection(
+        name=name,
+        scope=scope,
+        equality_filters=frozenset(eq.split()),
+        date_filters=frozenset(dates.split()),
+        sort_fields=frozenset(sort.split()),
+        **kw,
+    )
+
+
+COLLECTIONS: tuple[Collection, ...] = (
+    # Space
+    _c("locations", "flex.space.locations.read", "_id name isOpen isPublic"),
+    _c("floors", "flex.space.floors.read", "_id name location", "createdAt modifiedAt"),
+    _c("resource-types", "flex.space.resourceTypes.read", "_id type"),
+    # inferred: only GET /resources/{id} was seen; list filters as for floors.
+    _c("resources", "flex.space.resources.read", "_id name type location floor"),
+    _c(
+        "assignments",
+        "flex.space.assignments.read",
+        "_id resource membership",
+        required_one_of=frozenset({"resource", "membership"}),
+    ),
+    _c(
+        "bookings",
+        "flex.space.bookings.read",
+        "_id location company member resource",
+        "start modifiedAt createdAt",
+        business_date="start",
+    ),
+    _c("credits", "flex.space.credits.read", "_id company member membership"),  # inferred
+    _c("coins", "flex.space.coins.read", "_id company member"),  # inferred
+    _c(
+        "passes",
+        "flex.space.passes.read",
+        "_id company member status",
+        business_date="startDate",
+    ),
+    # Billing
+    _c("tax-rates", "flex.billing.taxRates.read", "_id"),
+    _c("revenue-accounts", "flex.billing.revenueAccounts.read", "_id"),
+    _c("plans", "flex.billing.plans.read", "_id name code"),
+    _c("resource-rates", "flex.billing.resourceRates.read", "_id name code"),
+    _c(
+        "payments",
+        "flex.billing.payments.read",
+        "_id member company location number documentType status",
+        "createdAt date dueDate modifiedAt",
+        business_date="date",
+    ),
+    _c(
+        "charges",
+        "flex.billing.charges.read",
+        "_id status payment source",
+        "date modifiedAt createdAt",
+        "modifiedAt createdAt",
+        business_date="date",
+    ),
+    # Community
+    _c(
+        "companies",
+        "flex.community.companies.read",
+        "_id name location status",
+        "createdAt modifiedAt",
+        "name email startDate",
+    ),
+    _c(
+        "members",
+        "flex.community.members.read",
+        "_id name email location company status",
+        "createdAt modifiedAt",
+        "name email location company status modifiedAt",
+    ),
+    # Observed on staging: /memberships rejects createdAt/modifiedAt filters and $sort.
+    _c("memberships", "flex.community.memberships.read", "_id company member location plan"),
+    _c(
+        "contracts",
+        "flex.community.contracts.read",
+        "_id company member location status",
+        "createdAt modifiedAt",
+    ),
+    _c(
+        "fees",
+        "flex.community.fees.read",
+        "_id company member location plan",
+        "issueDate modifiedAt",
+        business_date="issueDate",
+    ),
+    _c(
+        "checkins",
+        "flex.community.checkins.read",
+        "_id location company member",
+        "start",
+        business_date="start",
+    ),
+    # Settings
+    _c("business-hours", "flex.settings.businessHours.read", "_id location"),  # inferred
+)
+
+BY_NAME: dict[str, Collection] = {c.name: c for c in COLLECTIONS}
+ALL_READ_SCOPES: tuple[str, ...] = tuple(sorted({c.scope for c in COLLECTIONS}))
+
+
+def collection(name: str) -> Collection:
+    """The collection called `name` (as in the URL, e.g. `resource-types`)."""
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown OfficeRnD collection {name!r}") from None
