@@ -75,7 +75,7 @@ def accounting_date(
 class Settlement:
     """How one occurrence was paid."""
 
-    credits_used: int
+    credits_used: Decimal  # hours; half-hour bookings use half credits
     coins_used: Decimal
     fee_amount: Decimal  # net, before VAT; zero when credits and coins covered it
 
@@ -91,19 +91,20 @@ class Settlement:
 def settle(
     hours: Decimal,
     hourly_rate: Decimal,
-    credits_available: int,
+    credits_available: Decimal,
     coins_available: Decimal,
     is_free: bool = False,
-    coins_allowed: bool = True,
 ) -> Settlement:
-    """Apply credits (whole hours), then coins, then a fee for the rest."""
+    """Apply credits (1 credit = 1 hour), then coins (1 coin = 1 SEK), then a fee for the rest.
+
+    Free bookings still consume credits (OfficeRnD help: credits "are consumed even for free
+    bookings") but never coins or a fee.
+    """
     if hours <= 0:
         raise ValueError(f"booking duration must be positive, got {hours} h")
-    credits_used = min(credits_available, int(hours.to_integral_value(rounding="ROUND_CEILING")))
-    remaining_hours = max(Decimal(0), hours - credits_used)
-    cost = to_money(remaining_hours * hourly_rate)
+    credits_used = min(Decimal(credits_available), Decimal(hours))
+    cost = to_money((hours - credits_used) * hourly_rate)
     if is_free:
         return Settlement(credits_used, ZERO, ZERO)
-    coins_used = min(coins_available, cost) if coins_allowed else ZERO
-    coins_used = to_money(coins_used)
-    return Settlement(credits_used, coins_used, to_money(cost - coins_used))
+    coins_used = to_money(min(Decimal(coins_available), cost))
+    return Settlement(credits_used, coins_used, cost - coins_used)

@@ -7,6 +7,7 @@ settled with `booking_rules.settle`: the holder's monthly credits valid for the 
 day is after today stay unaccounted (pending) on the booking.
 """
 
+import heapq
 import string
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -38,15 +39,14 @@ class Wallet:
     credits: dict[date, list[Allowance]] = field(default_factory=dict)  # by month
     coins: dict[date, list[Allowance]] = field(default_factory=dict)
     once: list[Allowance] = field(default_factory=list)
+    # Memberships granting monthly credits or coins, also those begun before the window.
+    entitled: list[tuple[date, date | None]] = field(default_factory=list)
 
     def holds_any(self, day: date) -> bool:
         """Whether the holder has credits or coins at all on `day` (seed 002's special case)."""
-        month = first_of_month(day)
-        return bool(
-            self.credits.get(month)
-            or self.coins.get(month)
-            or any(a.valid_from <= day and a.remaining > 0 for a in self.once)
-        )
+        return any(
+            start <= day and (end is None or day <= end) for start, end in self.entitled
+        ) or any(a.valid_from <= day and a.remaining > 0 for a in self.once)
 
     def credits_for(self, month: date, day: date, resource_type: str) -> list[Allowance]:
         monthly = [a for a in self.credits.get(month, []) if _valid(a, resource_type)]
@@ -70,6 +70,9 @@ def build_wallets(world: World, catalog: Catalog, customers: list[Customer]) -> 
             coins = spec.coins_per_desk * spell.desks
             if not spec.credits_per_month and not coins:
                 continue
+            # Credits are allocated from signing (the first month's record is made then).
+            signed = date.fromisoformat(spell.record["createdAt"][:10])
+            wallet.entitled.append((min(signed, spell.start), spell.end))
             last = min(spell.end or horizon, add_months(horizon, 1) - timedelta(days=1))
             for month in months_between(max(spell.start, world.start), last):
                 created = max(
@@ -257,9 +260,13 @@ def _book(world, catalog, customer, month, taken, kind) -> list[Occurrence]:
 
 
 def _account(world, catalog, occurrences: list[Occurrence], wallets) -> None:
-    due: list[tuple[date, Occurrence]] = []
-    pending: set[str] = set()
-    for occ in occurrences:
+    """Account occurrences in the order OfficeRnD would, spending credits and coins as it goes.
+
+    A credit holder's occurrence that would need a fee before the 1st of its month is put
+    back to the 1st (the module docstring of `booking_rules` explains why).
+    """
+    queue: list[tuple[date, datetime, int, Occurrence]] = []
+    for index, occ in enumerate(occurrences):
         wallet = wallets[occ.customer.id]
         month = first_of_month(occ.start.date())
         allowance = sum(
@@ -277,31 +284,43 @@ def _account(world, catalog, occurrences: list[Occurrence], wallets) -> None:
             is_recurring=occ.recurring,
             covered_by_credits=allowance >= occ.hours,
         )
+        heapq.heappush(queue, (day, occ.created, index, occ))
+    pending: set[str] = set()
+    while queue:
+        day, created, index, occ = heapq.heappop(queue)
         if day > world.today:
             pending.add(occ.booking["_id"])
-        else:
-            due.append((day, occ))
-    due.sort(key=lambda pair: (pair[0], pair[1].created, pair[1].start))
-    for day, occ in due:
-        _settle(world, catalog, occ, day, wallets[occ.customer.id])
+            continue
+        wallet = wallets[occ.customer.id]
+        month_start = first_of_month(occ.start.date())
+        quote = _quote(catalog, occ, day, wallet)
+        if quote[0].fee_amount > 0 and day < month_start and wallet.holds_any(day):
+            heapq.heappush(queue, (month_start, created, index, occ))
+            continue
+        _settle(world, catalog, occ, day, *quote)
     for occ in occurrences:
         occ.booking["isAccounted"] = occ.booking["_id"] not in pending
 
 
-def _settle(world, catalog, occ: Occurrence, day: date, wallet: Wallet) -> None:
-    booking = occ.booking
-    occ_day = occ.start.date()
-    month = first_of_month(occ_day)
+def _quote(catalog, occ: Occurrence, day: date, wallet: Wallet):
+    """What settling now would do, and the allowances it would draw on."""
+    month = first_of_month(occ.start.date())
     credits = wallet.credits_for(month, day, occ.resource_type)
     coins = [a for a in wallet.coins.get(month, []) if a.remaining > 0]
-    rate_price = catalog.rate_price[occ.resource["rate"]]
     settlement = booking_rules.settle(
         occ.hours,
-        rate_price,
-        int(sum(a.remaining for a in credits)),
+        catalog.rate_price[occ.resource["rate"]],
+        sum((a.remaining for a in credits), ZERO),
         sum((a.remaining for a in coins), ZERO),
-        is_free=booking["isFree"],
+        is_free=occ.booking["isFree"],
     )
+    return settlement, credits, coins
+
+
+def _settle(world, catalog, occ: Occurrence, day: date, settlement, credits, coins) -> None:
+    booking = occ.booking
+    occ_day = occ.start.date()
+    rate_price = catalog.rate_price[occ.resource["rate"]]
     moment = occ.created if day == occ.created.date() else at(day, 2)
     entry = {
         "date": iso(occ_day),

@@ -101,13 +101,14 @@ class Occupancy:
 
 
 def build_customers(world: World, catalog: Catalog, member_target: int) -> list[Customer]:
-    """Create companies and members until about `member_target` members exist."""
+    """Create companies and individuals until exactly `member_target` members exist."""
     customers: list[Customer] = []
     occupancy = Occupancy()
     members = 0
     while members < member_target:
         site = world.rng.choice(catalog.sites)
-        customer = _company(world, site) if world.chance(0.55) else _individual(world, site)
+        room = member_target - members
+        customer = _company(world, site, room) if world.chance(0.55) else _individual(world, site)
         members += len(customer.members)
         customers.append(customer)
         _history(world, catalog, customer, occupancy)
@@ -122,11 +123,12 @@ def _arrival(world: World) -> date:
     return world.start + timedelta(days=world.rng.randint(0, max(1, window - 3)))
 
 
-def _company(world: World, site: Site) -> Customer:
+def _company(world: World, site: Site, max_members: int) -> Customer:
     rng = world.rng
     arrival = _arrival(world)
     created = world.moment(arrival - timedelta(days=rng.randint(3, 30)))
     size = rng.choices((1, 2, 3, 4, 5, 6, 8), weights=(30, 25, 15, 12, 8, 6, 4))[0]
+    size = min(size, max_members)
     if world.chance(0.07):
         country, suffix, city, surnames = rng.choice(names.EU_COUNTRIES)
         name = f"{rng.choice(surnames)} {rng.choice(names.COMPANY_TRADES)} {suffix}"
@@ -273,6 +275,8 @@ def _history(world: World, catalog: Catalog, customer: Customer, occupancy: Occu
     month = max(first_of_month(arrival), world.start)
     while month <= world.today:
         day = month + timedelta(days=rng.randint(0, days_in_month(month.year, month.month) - 1))
+        if day > world.today:
+            break
         active = customer.active_spells(day)
         if not active:
             ended = [s.end for s in customer.spells if s.end]
@@ -281,7 +285,7 @@ def _history(world: World, catalog: Catalog, customer: Customer, occupancy: Occu
                     _start_spell(
                         world, catalog, customer, occupancy, code, desks, day, discount_share
                     )
-        elif day > arrival and day <= world.today:
+        elif day > arrival:
             _monthly_event(world, catalog, customer, occupancy, active, day, discount_share)
         month = add_months(month, 1)
 
@@ -387,6 +391,9 @@ def _start_spell(
     spec = catalog.plan_specs[code]
     if spec.interval_count > 1:  # multi-month plans start on the 1st
         start = add_months(first_of_month(start), 1) if start.day > 1 else start
+    created = world.moment(created_on or (start - timedelta(days=world.rng.randint(2, 14))))
+    if created.date() > world.today:  # signed after the simulated today: not in the data
+        return False
     site = customer.site
     resource = _pick_resource(site, spec, desks, start, occupancy)
     if resource is False:
@@ -404,7 +411,6 @@ def _start_spell(
         occupancy.take(resource, start)
         desks = resource["desksCount"]
     discount = to_money(price * discount_share).quantize(Decimal(1))
-    created = world.moment(created_on or (start - timedelta(days=world.rng.randint(2, 14))))
     plan = catalog.plans[code]
     personal = customer.kind == "individual"
     owner = {"member": customer.id} if personal else {"company": customer.id}

@@ -1,0 +1,62 @@
+"""Settings from the environment (the configuration contract in the brief).
+
+With none of the OfficeRnD or Visma variables set, everything points at the sandbox on
+127.0.0.1 with its fixed, non-secret credentials. Secrets are only ever read from the
+environment; nothing here writes them anywhere.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SANDBOX_OFFICERND_PORT = 8461
+SANDBOX_VISMA_PORT = 8462
+SANDBOX_CREDENTIAL = "sandbox"  # org slug, client id and client secret of the simulators
+DEFAULT_WAREHOUSE = Path(".sandbox") / "warehouse.duckdb"
+
+
+@dataclass(frozen=True)
+class OfficeRnDSettings:
+    api_url: str
+    auth_url: str
+    org_slug: str
+    client_id: str
+    client_secret: str
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.client_id == SANDBOX_CREDENTIAL and "127.0.0.1" in self.api_url
+
+
+def sandbox_officernd(port: int = SANDBOX_OFFICERND_PORT) -> OfficeRnDSettings:
+    base = f"http://127.0.0.1:{port}"
+    return OfficeRnDSettings(
+        api_url=f"{base}/api/v2", auth_url=base, org_slug=SANDBOX_CREDENTIAL,
+        client_id=SANDBOX_CREDENTIAL, client_secret=SANDBOX_CREDENTIAL,
+    )
+
+
+def officernd_settings(env: dict[str, str] | None = None) -> OfficeRnDSettings:
+    """The OfficeRnD connection: real when `OFFICERND_CLIENT_ID` is set, else the sandbox."""
+    env = os.environ if env is None else env
+    if not env.get("OFFICERND_CLIENT_ID"):
+        return sandbox_officernd()
+    missing = [k for k in ("OFFICERND_ORG_SLUG", "OFFICERND_CLIENT_SECRET") if not env.get(k)]
+    if missing:
+        raise ValueError(f"OFFICERND_CLIENT_ID is set but {', '.join(missing)} is not")
+    settings = OfficeRnDSettings(
+        api_url=env.get("OFFICERND_API_URL", "https://app.officernd.com/api/v2"),
+        auth_url=env.get("OFFICERND_AUTH_URL", "https://identity.officernd.com"),
+        org_slug=env["OFFICERND_ORG_SLUG"],
+        client_id=env["OFFICERND_CLIENT_ID"],
+        client_secret=env["OFFICERND_CLIENT_SECRET"],
+    )
+    for url in (settings.api_url, settings.auth_url):
+        if not url.startswith("https://") and "127.0.0.1" not in url:
+            raise ValueError(f"real endpoints must be HTTPS: {url}")
+    return settings
+
+
+def warehouse_path(env: dict[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    return Path(env.get("ORND_VISMA_WAREHOUSE", str(DEFAULT_WAREHOUSE)))

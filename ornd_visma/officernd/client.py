@@ -1,0 +1,152 @@
+"""An OfficeRnD Flex API v2 client: OAuth client credentials with a cached token, cursor
+paging, and retries on rate limits, server errors and broken connections.
+
+The token is reused until 60 s before it expires (the token endpoint allows 5 requests a
+minute). 429 answers are retried after `Retry-After`; 5xx answers, timeouts, dropped
+connections and truncated bodies are retried with exponential backoff.
+"""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import orjson
+from tenacity import (
+    retry,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from ornd_visma.config import OfficeRnDSettings
+from ornd_visma.officernd.collections import ALL_READ_SCOPES, PAGE_SIZE_MAX
+
+TOKEN_RENEW_MARGIN_S = 60
+MAX_ATTEMPTS = 8
+
+
+class OfficeRnDError(RuntimeError):
+    """An answer that retrying cannot fix (4xx other than 429)."""
+
+
+class RetryableError(RuntimeError):
+    def __init__(self, message: str, wait_s: float = 0.0) -> None:
+        super().__init__(message)
+        self.wait_s = wait_s
+
+
+def _is_retryable(error: BaseException) -> bool:
+    return isinstance(error, RetryableError | httpx.TransportError | orjson.JSONDecodeError)
+
+
+def _wait(retry_state) -> float:
+    error = retry_state.outcome.exception()
+    floor = error.wait_s if isinstance(error, RetryableError) else 0.0
+    return max(floor, wait_exponential_jitter(initial=0.2, max=10)(retry_state))
+
+
+def _count_retry(retry_state) -> None:
+    retry_state.args[0].stats.retries += 1
+
+
+@dataclass
+class RequestStats:
+    api_requests: int = 0
+    token_requests: int = 0
+    retries: int = 0
+    by_collection: dict[str, int] = field(default_factory=dict)
+
+
+class OfficeRnDClient:
+    def __init__(
+        self,
+        settings: OfficeRnDSettings,
+        scopes: tuple[str, ...] = ALL_READ_SCOPES,
+        timeout_s: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.scopes = scopes
+        self.stats = RequestStats()
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._http = httpx.Client(timeout=timeout_s, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "OfficeRnDClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- auth ------------------------------------------------------------------------------
+
+    def _bearer(self) -> str:
+        if self._token is None or time.monotonic() > self._token_expires - TOKEN_RENEW_MARGIN_S:
+            self._fetch_token()
+        return self._token
+
+    @retry(retry=retry_if_exception(_is_retryable), wait=_wait, stop=stop_after_attempt(6),
+           before_sleep=_count_retry, reraise=True)
+    def _fetch_token(self) -> None:
+        self.stats.token_requests += 1
+        response = self._http.post(
+            f"{self.settings.auth_url.rstrip('/')}/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.settings.client_id,
+                "client_secret": self.settings.client_secret,
+                "scope": " ".join(self.scopes),
+            },
+        )
+        self._raise_for(response, "token")
+        body = response.json()
+        self._token = body["access_token"]
+        self._token_expires = time.monotonic() + float(body.get("expires_in", 3600))
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def _raise_for(self, response: httpx.Response, what: str) -> None:
+        if response.status_code == 429:
+            retry_after = float(response.headers.get("Retry-After", "1") or 1)
+            raise RetryableError(f"{what}: rate limited", wait_s=retry_after)
+        if response.status_code >= 500:
+            raise RetryableError(f"{what}: HTTP {response.status_code} {response.text[:200]}")
+        if response.status_code == 401 and what != "token":
+            self._token = None  # expired or revoked: fetch a new one on the retry
+            raise RetryableError(f"{what}: 401, renewing the token")
+        if response.status_code >= 400:
+            raise OfficeRnDError(f"{what}: HTTP {response.status_code} {response.text[:500]}")
+
+    @retry(retry=retry_if_exception(_is_retryable), wait=_wait,
+           stop=stop_after_attempt(MAX_ATTEMPTS), before_sleep=_count_retry, reraise=True)
+    def get_page(self, collection: str, params: dict[str, str]) -> dict:
+        """One page of a list endpoint: the `{results, cursorNext, ...}` envelope."""
+        url = (
+            f"{self.settings.api_url.rstrip('/')}/organizations/"
+            f"{self.settings.org_slug}/{collection}"
+        )
+        self.stats.api_requests += 1
+        self.stats.by_collection[collection] = self.stats.by_collection.get(collection, 0) + 1
+        response = self._http.get(
+            url, params=params, headers={"Authorization": f"Bearer {self._bearer()}"}
+        )
+        self._raise_for(response, collection)
+        return orjson.loads(response.content)
+
+    def iter_pages(self, collection: str, filters: dict[str, str] | None = None) -> Iterator[list]:
+        """Every page of `collection` (filters as query parameters), following `cursorNext`."""
+        params = {"$limit": str(PAGE_SIZE_MAX), **(filters or {})}
+        while True:
+            page = self.get_page(collection, params)
+            yield page["results"]
+            cursor = page.get("cursorNext")
+            if not cursor:
+                return
+            params = {**params, "$cursorNext": cursor}
+
+    def fetch_all(self, collection: str, filters: dict[str, str] | None = None) -> list[dict]:
+        return [record for page in self.iter_pages(collection, filters) for record in page]
