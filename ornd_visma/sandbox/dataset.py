@@ -25,9 +25,7 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, default=_default)
 
 
-def write_dataset(
-    directory: Path, collections: dict[str, list[dict]], defects: list[dict]
-) -> None:
+def write_dataset(directory: Path, collections: dict[str, list[dict]], defects: list[dict]) -> None:
     """Write every collection and the defect list into `directory` (created if missing)."""
     directory.mkdir(parents=True, exist_ok=True)
     for name, records in collections.items():

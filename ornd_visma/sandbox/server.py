@@ -44,9 +44,7 @@ def running(app: ASGIApp, port: int = 0) -> Iterator[str]:
     """Serve `app` in a background thread; yields its base URL. Port 0 picks a free port."""
     sock = _bind(port)
     server = uvicorn.Server(_config(app))
-    thread = threading.Thread(
-        target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True
-    )
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
