@@ -57,12 +57,10 @@ COLLECTIONS: tuple[Collection, ...] = (
     _c("resource-types", "flex.space.resourceTypes.read", "_id type"),
     # inferred: only GET /resources/{id} was seen; list filters as for floors.
     _c("resources", "flex.space.resources.read", "_id name type location floor"),
-    _c(
-        "assignments",
-        "flex.space.assignments.read",
-        "_id resource membership",
-        required_one_of=frozenset({"resource", "membership"}),
-    ),
+    # A third-party catalogue says /assignments "needs resource=" (unconfirmed by OfficeRnD's
+    # own pages). We serve it unfiltered; set required_one_of={"resource", "membership"} here
+    # to make the simulator (and the extractor's fan-out) follow that claim instead.
+    _c("assignments", "flex.space.assignments.read", "_id resource membership"),
     _c(
         "bookings",
         "flex.space.bookings.read",

@@ -19,7 +19,7 @@ from ornd_visma.sandbox.server import running
 class DemoReport:
     rows: list[tuple[str, int, int, int]]  # collection, in dataset, fetched, requests
     documents: Counter
-    vat_totals: dict[tuple[str, Decimal], tuple[Decimal, Decimal]]  # (type, %) -> (net, vat)
+    vat_totals: dict[tuple[str, str], tuple[Decimal, Decimal]]  # (type, tax rate) -> (net, vat)
     inconsistent: list[str]
     token_requests: int
     defects: int
@@ -34,20 +34,13 @@ def run_demo(workdir: Path, scale: str, seed: int, defect_rate: float = 0.0) -> 
     with running(app) as base_url:
         port = int(base_url.rsplit(":", 1)[1])
         with OfficeRnDClient(sandbox_officernd(port)) as client:
-            fetched = {c.name: client.fetch_all(c.name) for c in COLLECTIONS
-                       if not c.required_one_of}
-            # /assignments needs resource= or membership=: ask for 40 memberships at a time.
-            ids = [m["_id"] for m in fetched["memberships"]]
-            fetched["assignments"] = [
-                record for start in range(0, len(ids), 40)
-                for record in client.fetch_all(
-                    "assignments", {"membership[$in]": ",".join(ids[start:start + 40])})
-            ]
+            fetched = {c.name: client.fetch_all(c.name) for c in COLLECTIONS}
             stats = client.stats
     rows = [(c.name, len(on_disk[c.name]), len(fetched[c.name]),
              stats.by_collection.get(c.name, 0)) for c in COLLECTIONS]
     documents: Counter = Counter()
-    vat: dict[tuple[str, Decimal], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 2)
+    vat: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 2)
+    tax_names = {rate["_id"]: rate["name"] for rate in fetched["tax-rates"]}
     inconsistent = []
     for doc in fetched["payments"]:
         documents[(doc["documentType"], doc["status"])] += 1
@@ -58,7 +51,7 @@ def run_demo(workdir: Path, scale: str, seed: int, defect_rate: float = 0.0) -> 
         if lines_net + lines_vat != Decimal(str(doc["total"])):
             inconsistent.append(doc["number"])
         for line in doc["lines"]:
-            key = (doc["documentType"], Decimal(str(line["taxPercent"])))
+            key = (doc["documentType"], tax_names.get(line["taxRate"], "(no tax rate)"))
             vat[key][0] += Decimal(str(line["subTotal"]))
             vat[key][1] += Decimal(str(line["taxAmount"]))
     return DemoReport(rows, documents, {k: tuple(v) for k, v in sorted(vat.items())},
@@ -75,10 +68,10 @@ def format_report(report: DemoReport) -> str:
     out += ["", "Documents (type, status):"]
     out += [f"  {kind:<11}{status:<18}{count:>6}"
             for (kind, status), count in sorted(report.documents.items())]
-    out += ["", "Net and VAT per rate (SEK, excluding voided):",
-            f"  {'type':<11}{'VAT %':>6}{'net':>16}{'VAT':>14}"]
-    out += [f"  {kind:<11}{percent:>6}{net:>16,.2f}{vat:>14,.2f}"
-            for (kind, percent), (net, vat) in report.vat_totals.items()]
+    out += ["", "Net and VAT per tax rate (SEK, excluding voided):",
+            f"  {'type':<11}{'tax rate':<28}{'net':>16}{'VAT':>14}"]
+    out += [f"  {kind:<11}{rate:<28}{net:>16,.2f}{vat:>14,.2f}"
+            for (kind, rate), (net, vat) in report.vat_totals.items()]
     verdict = ("every document's lines + VAT equal its total, to the öre" if
                not report.inconsistent else
                f"{len(report.inconsistent)} documents do not add up: "
