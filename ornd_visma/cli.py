@@ -1,8 +1,8 @@
 """`ornd-visma`: the command line.
 
-  generate   write a generated dataset (sandbox data)
-  sandbox    serve a dataset through the OfficeRnD and Visma simulators on 127.0.0.1
-  demo       generate, serve and read everything back over HTTP, with a summary
+generate   write a generated dataset (sandbox data)
+sandbox    serve a dataset through the OfficeRnD and Visma simulators on 127.0.0.1
+demo       generate, serve and read everything back over HTTP, with a summary
 """
 
 import argparse
@@ -40,25 +40,44 @@ def _sandbox(args: argparse.Namespace) -> int:
     from ornd_visma.sandbox.server import serve_forever
     from ornd_visma.sandbox.visma import VismaOptions, create_visma_app
 
-    officernd = create_officernd_app(args.dataset, args.state, OfficeRnDOptions(
-        today=args.today, latency_ms=args.latency_ms, error_rate=args.error_rate,
-        drop_rate=args.drop_rate, truncate_rate=args.truncate_rate,
-        read_limit_per_minute=args.read_limit, write_limit_per_minute=args.write_limit,
-        limit_over_max=args.limit_over_max, fault_seed=args.fault_seed,
-    ))
-    visma = create_visma_app(args.state, VismaOptions(
-        rate_limit_per_minute=args.visma_rate_limit, latency_ms=args.visma_latency_ms,
-        error_rate=args.visma_error_rate, timeout_rate=args.visma_timeout_rate,
-        drop_after_commit_rate=args.visma_drop_rate, fault_seed=args.fault_seed,
-    ))
+    officernd = create_officernd_app(
+        args.dataset,
+        args.state,
+        OfficeRnDOptions(
+            today=args.today,
+            latency_ms=args.latency_ms,
+            error_rate=args.error_rate,
+            drop_rate=args.drop_rate,
+            truncate_rate=args.truncate_rate,
+            read_limit_per_minute=args.read_limit,
+            write_limit_per_minute=args.write_limit,
+            limit_over_max=args.limit_over_max,
+            fault_seed=args.fault_seed,
+        ),
+    )
+    visma = create_visma_app(
+        args.state,
+        VismaOptions(
+            rate_limit_per_minute=args.visma_rate_limit,
+            latency_ms=args.visma_latency_ms,
+            error_rate=args.visma_error_rate,
+            timeout_rate=args.visma_timeout_rate,
+            drop_after_commit_rate=args.visma_drop_rate,
+            fault_seed=args.fault_seed,
+        ),
+    )
     o_url = f"http://127.0.0.1:{args.officernd_port}"
     v_url = f"http://127.0.0.1:{args.visma_port}"
     print(f"OfficeRnD sandbox: OFFICERND_API_URL={o_url}/api/v2 OFFICERND_AUTH_URL={o_url}")
-    print(f"  org slug {SANDBOX_CREDENTIAL}, client id {SANDBOX_CREDENTIAL}, "
-          f"client secret {SANDBOX_CREDENTIAL}; live changes under {o_url}/_sandbox/")
+    print(
+        f"  org slug {SANDBOX_CREDENTIAL}, client id {SANDBOX_CREDENTIAL}, "
+        f"client secret {SANDBOX_CREDENTIAL}; live changes under {o_url}/_sandbox/"
+    )
     print(f"Visma sandbox:     VISMA_API_URL={v_url}/v2 VISMA_AUTH_URL={v_url}")
-    print(f"  client id {SANDBOX_CREDENTIAL}, client secret {SANDBOX_CREDENTIAL}; "
-          f"state in {args.state}")
+    print(
+        f"  client id {SANDBOX_CREDENTIAL}, client secret {SANDBOX_CREDENTIAL}; "
+        f"state in {args.state}"
+    )
     print("Ctrl-C stops both.", flush=True)
     serve_forever([(officernd, args.officernd_port), (visma, args.visma_port)])
     return 0
@@ -83,45 +102,70 @@ def _iso_datetime(text: str) -> datetime:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ornd-visma", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="ornd-visma", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     gen = commands.add_parser("generate", help="write a generated OfficeRnD dataset")
     gen.add_argument("--scale", choices=("small", "demo", "large"), default="small")
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--out", type=Path, required=True)
-    gen.add_argument("--defects", type=float, default=0.0, metavar="RATE",
-                     help="share of records to corrupt (listed in defects.json)")
+    gen.add_argument(
+        "--defects",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="share of records to corrupt (listed in defects.json)",
+    )
     gen.add_argument("--today", type=_iso_date, help="the simulated today (default 2026-11-20)")
     gen.set_defaults(func=_generate)
 
     box = commands.add_parser("sandbox", help="serve the OfficeRnD and Visma simulators")
-    box.add_argument("action", nargs="?", choices=("serve", "inspect"), default="serve",
-                     help="serve (default) or inspect: print what the simulated Visma holds")
+    box.add_argument(
+        "action",
+        nargs="?",
+        choices=("serve", "inspect"),
+        default="serve",
+        help="serve (default) or inspect: print what the simulated Visma holds",
+    )
     box.add_argument("--dataset", type=Path)
     box.add_argument("--state", type=Path, required=True)
     box.add_argument("--officernd-port", type=int, default=SANDBOX_OFFICERND_PORT)
     box.add_argument("--visma-port", type=int, default=SANDBOX_VISMA_PORT)
-    box.add_argument("--today", type=_iso_datetime,
-                     help="OfficeRnD's simulated now (default: the dataset's newest change)")
+    box.add_argument(
+        "--today",
+        type=_iso_datetime,
+        help="OfficeRnD's simulated now (default: the dataset's newest change)",
+    )
     box.add_argument("--latency-ms", type=int, default=0)
     box.add_argument("--error-rate", type=float, default=0.0, help="share of 5xx answers")
     box.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped connections")
-    box.add_argument("--truncate-rate", type=float, default=0.0,
-                     help="share of truncated bodies")
+    box.add_argument("--truncate-rate", type=float, default=0.0, help="share of truncated bodies")
     box.add_argument("--read-limit", type=int, default=400, help="reads per minute per app")
     box.add_argument("--write-limit", type=int, default=100, help="writes per minute per app")
-    box.add_argument("--limit-over-max", choices=("reject", "cap"), default="reject",
-                     help="$limit above 50: 400 (as observed) or capped (as documented)")
+    box.add_argument(
+        "--limit-over-max",
+        choices=("reject", "cap"),
+        default="reject",
+        help="$limit above 50: 400 (as observed) or capped (as documented)",
+    )
     box.add_argument("--fault-seed", type=int, default=0)
-    box.add_argument("--visma-rate-limit", type=int, default=600,
-                     help="Visma requests per minute per client and endpoint")
+    box.add_argument(
+        "--visma-rate-limit",
+        type=int,
+        default=600,
+        help="Visma requests per minute per client and endpoint",
+    )
     box.add_argument("--visma-latency-ms", type=int, default=0)
     box.add_argument("--visma-error-rate", type=float, default=0.0)
     box.add_argument("--visma-timeout-rate", type=float, default=0.0)
-    box.add_argument("--visma-drop-rate", type=float, default=0.0,
-                     help="share of writes stored and then answered with a dropped connection")
+    box.add_argument(
+        "--visma-drop-rate",
+        type=float,
+        default=0.0,
+        help="share of writes stored and then answered with a dropped connection",
+    )
     box.set_defaults(func=_sandbox)
 
     demo = commands.add_parser("demo", help="generate, serve and read back a dataset")

@@ -31,8 +31,11 @@ class OfficeRnDSettings:
 def sandbox_officernd(port: int = SANDBOX_OFFICERND_PORT) -> OfficeRnDSettings:
     base = f"http://127.0.0.1:{port}"
     return OfficeRnDSettings(
-        api_url=f"{base}/api/v2", auth_url=base, org_slug=SANDBOX_CREDENTIAL,
-        client_id=SANDBOX_CREDENTIAL, client_secret=SANDBOX_CREDENTIAL,
+        api_url=f"{base}/api/v2",
+        auth_url=base,
+        org_slug=SANDBOX_CREDENTIAL,
+        client_id=SANDBOX_CREDENTIAL,
+        client_secret=SANDBOX_CREDENTIAL,
     )
 
 

@@ -19,10 +19,15 @@ class OfficeRnDResource(dg.ConfigurableResource):
     client_secret: str
 
     def client(self) -> OfficeRnDClient:
-        return OfficeRnDClient(OfficeRnDSettings(
-            api_url=self.api_url, auth_url=self.auth_url, org_slug=self.org_slug,
-            client_id=self.client_id, client_secret=self.client_secret,
-        ))
+        return OfficeRnDClient(
+            OfficeRnDSettings(
+                api_url=self.api_url,
+                auth_url=self.auth_url,
+                org_slug=self.org_slug,
+                client_id=self.client_id,
+                client_secret=self.client_secret,
+            )
+        )
 
 
 def _env_or(name: str, fallback: str) -> str | dg.EnvVar:

@@ -89,8 +89,13 @@ class OfficeRnDClient:
             self._fetch_token()
         return self._token
 
-    @retry(retry=retry_if_exception(_is_retryable), wait=_wait, stop=stop_after_attempt(6),
-           before_sleep=_count_retry, reraise=True)
+    @retry(
+        retry=retry_if_exception(_is_retryable),
+        wait=_wait,
+        stop=stop_after_attempt(6),
+        before_sleep=_count_retry,
+        reraise=True,
+    )
     def _fetch_token(self) -> None:
         self.stats.token_requests += 1
         response = self._http.post(
@@ -121,8 +126,13 @@ class OfficeRnDClient:
         if response.status_code >= 400:
             raise OfficeRnDError(f"{what}: HTTP {response.status_code} {response.text[:500]}")
 
-    @retry(retry=retry_if_exception(_is_retryable), wait=_wait,
-           stop=stop_after_attempt(MAX_ATTEMPTS), before_sleep=_count_retry, reraise=True)
+    @retry(
+        retry=retry_if_exception(_is_retryable),
+        wait=_wait,
+        stop=stop_after_attempt(MAX_ATTEMPTS),
+        before_sleep=_count_retry,
+        reraise=True,
+    )
     def get_page(self, collection: str, params: dict[str, str]) -> dict:
         """One page of a list endpoint: the `{results, cursorNext, ...}` envelope."""
         url = (

@@ -22,6 +22,7 @@ class DemoReport:
     vat_totals: dict[tuple[str, str], tuple[Decimal, Decimal]]  # (type, tax rate) -> (net, vat)
     inconsistent: list[str]
     token_requests: int
+    retries: int
     defects: int
 
 
@@ -36,8 +37,10 @@ def run_demo(workdir: Path, scale: str, seed: int, defect_rate: float = 0.0) -> 
         with OfficeRnDClient(sandbox_officernd(port)) as client:
             fetched = {c.name: client.fetch_all(c.name) for c in COLLECTIONS}
             stats = client.stats
-    rows = [(c.name, len(on_disk[c.name]), len(fetched[c.name]),
-             stats.by_collection.get(c.name, 0)) for c in COLLECTIONS]
+    rows = [
+        (c.name, len(on_disk[c.name]), len(fetched[c.name]), stats.by_collection.get(c.name, 0))
+        for c in COLLECTIONS
+    ]
     documents: Counter = Counter()
     vat: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 2)
     tax_names = {rate["_id"]: rate["name"] for rate in fetched["tax-rates"]}
@@ -54,28 +57,50 @@ def run_demo(workdir: Path, scale: str, seed: int, defect_rate: float = 0.0) -> 
             key = (doc["documentType"], tax_names.get(line["taxRate"], "(no tax rate)"))
             vat[key][0] += Decimal(str(line["subTotal"]))
             vat[key][1] += Decimal(str(line["taxAmount"]))
-    return DemoReport(rows, documents, {k: tuple(v) for k, v in sorted(vat.items())},
-                      inconsistent, stats.token_requests, len(read_defects(dataset_dir)))
+    return DemoReport(
+        rows,
+        documents,
+        {k: tuple(v) for k, v in sorted(vat.items())},
+        inconsistent,
+        stats.token_requests,
+        stats.retries,
+        len(read_defects(dataset_dir)),
+    )
 
 
 def format_report(report: DemoReport) -> str:
-    out = ["OfficeRnD sandbox, read back over HTTP:", "",
-           f"  {'collection':<18}{'in dataset':>12}{'fetched':>10}{'requests':>10}"]
+    out = [
+        "OfficeRnD sandbox, read back over HTTP:",
+        "",
+        f"  {'collection':<18}{'in dataset':>12}{'fetched':>10}{'requests':>10}",
+    ]
     for name, on_disk, fetched, requests in report.rows:
         flag = "" if on_disk == fetched else "  <-- mismatch"
         out.append(f"  {name:<18}{on_disk:>12}{fetched:>10}{requests:>10}{flag}")
-    out.append(f"  token requests: {report.token_requests}")
+    out.append(
+        f"  token requests: {report.token_requests}; requests retried after 429/5xx: "
+        f"{report.retries}"
+    )
     out += ["", "Documents (type, status):"]
-    out += [f"  {kind:<11}{status:<18}{count:>6}"
-            for (kind, status), count in sorted(report.documents.items())]
-    out += ["", "Net and VAT per tax rate (SEK, excluding voided):",
-            f"  {'type':<11}{'tax rate':<28}{'net':>16}{'VAT':>14}"]
-    out += [f"  {kind:<11}{rate:<28}{net:>16,.2f}{vat:>14,.2f}"
-            for (kind, rate), (net, vat) in report.vat_totals.items()]
-    verdict = ("every document's lines + VAT equal its total, to the öre" if
-               not report.inconsistent else
-               f"{len(report.inconsistent)} documents do not add up: "
-               + ", ".join(report.inconsistent[:10]))
+    out += [
+        f"  {kind:<11}{status:<18}{count:>6}"
+        for (kind, status), count in sorted(report.documents.items())
+    ]
+    out += [
+        "",
+        "Net and VAT per tax rate (SEK, excluding voided):",
+        f"  {'type':<11}{'tax rate':<28}{'net':>16}{'VAT':>14}",
+    ]
+    out += [
+        f"  {kind:<11}{rate:<28}{net:>16,.2f}{vat:>14,.2f}"
+        for (kind, rate), (net, vat) in report.vat_totals.items()
+    ]
+    verdict = (
+        "every document's lines + VAT equal its total, to the öre"
+        if not report.inconsistent
+        else f"{len(report.inconsistent)} documents do not add up: "
+        + ", ".join(report.inconsistent[:10])
+    )
     out += ["", verdict]
     if report.defects:
         out.append(f"{report.defects} planted defects are listed in dataset/defects.json")
