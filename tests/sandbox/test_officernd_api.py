@@ -414,14 +414,14 @@ def test_properties_and_select(api) -> None:
 )
 def test_sorted_walks(api, params: dict, field: str, descending: bool) -> None:
     client, _ = api
-    pages = walk(client, "members", **params, **{"$limit": 7})
+    pages = walk(client, "members", **params, **{"$limit": 20})
     walked = results(pages)
     expected = sorted(enumerate(DATASET["members"]), key=lambda p: (p[1][field], p[1]["_id"], p[0]))
     if descending:
         expected.reverse()
     assert walked == [record for _, record in expected]
     back = client.get(
-        f"{API}/members", params={**params, "$limit": 7, "$cursorPrev": pages[3]["cursorPrev"]}
+        f"{API}/members", params={**params, "$limit": 20, "$cursorPrev": pages[3]["cursorPrev"]}
     ).json()
     assert back["results"] == pages[2]["results"]
 

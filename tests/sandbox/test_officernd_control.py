@@ -110,13 +110,13 @@ def test_faulted_requests_use_no_read_budget(dataset: Path) -> None:
 def test_faults_repeat_for_the_same_seed(dataset: Path) -> None:
     knobs = {"error_rate": 0.3, "drop_rate": 0.2, "truncate_rate": 0.2, "fault_seed": 42}
     with serve(dataset, **knobs) as (client, _):
-        first = [outcome(client) for _ in range(25)]
+        first = [outcome(client) for _ in range(15)]
         assert client.put("/_sandbox/options", json={"fault_seed": 42}).status_code == 200
-        again = [outcome(client) for _ in range(25)]
+        again = [outcome(client) for _ in range(15)]
     assert first == again
     assert {"200", "dropped", "cut"} <= set(first) and {"500", "502", "503"} & set(first)
     with serve(dataset, **knobs) as (client, _):
-        assert [outcome(client) for _ in range(25)] == first
+        assert [outcome(client) for _ in range(15)] == first
 
 
 def test_latency_delays_answers(dataset: Path) -> None:
