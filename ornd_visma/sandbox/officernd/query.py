@@ -5,6 +5,12 @@ read literally (`status[$in]`, `modifiedAt[$gte]`, `$sort[name]`, `properties[ke
 the `qs` parser behind NestJS splits them. Validation problems are collected and answered
 together as one 400 with a message list, like the validation pipe; the multi-value and
 required-filter errors are thrown later by the handler, so they carry a plain string.
+
+Choices where the reference is silent: a repeated parameter keeps its last value, except a
+repeated equality filter, which is refused like a comma list; `$cursorNext=` (empty) or
+`=null` means the first page; `$limit` must be a whole number; `$select` names top-level
+fields; `$sort` takes one field (`name`, `-name`, `$sort[name]=1|-1|asc|desc`), and an
+unknown sort field or direction is a validation error naming the accepted values.
 """
 
 import math

@@ -35,6 +35,11 @@ from ornd_visma.sandbox.officernd.query import ListQuery
 from ornd_visma.sandbox.officernd.table import Table
 
 JOURNAL = Path("officernd") / "journal.jsonl"
+# From this size on, the loaded records are moved out of the collector's reach (gc.freeze),
+# so later collections do not rescan them during requests; records hold no reference cycles.
+# Below it the freeze is not worth keeping other objects (earlier simulators in a test run)
+# from ever being collected.
+FREEZE_AT_RECORDS = 100_000
 _object_counter = itertools.count(int.from_bytes(os.urandom(3), "big"))
 
 
@@ -46,9 +51,8 @@ def new_object_id(moment: datetime) -> str:
 
 @contextlib.contextmanager
 def _bulk_load() -> Iterator[None]:
-    """Millions of new objects would trigger many full garbage collections while loading a
-    large dataset; pause the collector, then freeze what was loaded so later collections do
-    not rescan it on every request (records hold no cycles, reference counting frees them)."""
+    """Pause the garbage collector while loading: millions of new objects would otherwise
+    trigger many full collections, each rescanning everything loaded so far."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -56,7 +60,6 @@ def _bulk_load() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-        gc.freeze()
 
 
 def newest_stamp(data: dict[str, list[dict[str, Any]]]) -> datetime | None:
@@ -84,6 +87,8 @@ class Store:
             start = today or newest_stamp(data) or datetime.now(UTC)
             self.tables = {name: Table(BY_NAME[name], records) for name, records in data.items()}
             resumed = self._replay()
+        if sum(table.size for table in self.tables.values()) >= FREEZE_AT_RECORDS:
+            gc.freeze()
         self.clock = SimClock(max(start, resumed) if resumed else start)
 
     def _replay(self) -> datetime | None:
@@ -141,11 +146,6 @@ class Store:
         with self.lock:
             return self.table(collection).size
 
-    def records(self, collection: str) -> list[dict[str, Any]]:
-        """Every live record of `collection` in storage order (for tests and checks)."""
-        with self.lock:
-            return [r for r in self.table(collection).records if r is not None]
-
     # Live changes
 
     def add(self, collection: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +158,7 @@ class Store:
             stored = {"_id": new_object_id(now), "createdAt": iso(now), "modifiedAt": iso(now)}
             stored.update(record)
             self._record({"op": "add", "collection": collection, "record": stored, "at": iso(now)})
-            return stored
+            return dict(stored)
 
     def patch(self, collection: str, rid: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
         """Shallow-merge `fields` into every record with this `_id`; returns the new versions
@@ -173,7 +173,7 @@ class Store:
             changes = {"modifiedAt": now, **{k: v for k, v in fields.items() if k != "_id"}}
             entry = {"op": "patch", "collection": collection, "id": rid, "fields": changes}
             self._record({**entry, "at": now})
-            return [table.records[p] for p in table.positions(rid)]
+            return [dict(r) for p in table.positions(rid) if (r := table.records[p]) is not None]
 
     def delete(self, collection: str, rid: str) -> int:
         """Delete every record with this `_id`; returns how many there were."""
