@@ -22,6 +22,8 @@ def _config(app: ASGIApp) -> uvicorn.Config:
 def _bind(port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this; without it Nagle's algorithm adds ~40 ms per request.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((LOOPBACK, port))
     sock.listen(128)
     sock.set_inheritable(True)
