@@ -6,6 +6,7 @@ minute). 429 answers are retried after `Retry-After`; 5xx answers, timeouts, dro
 connections and truncated bodies are retried with exponential backoff.
 """
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,9 +22,12 @@ from tenacity import (
 
 from ornd_visma.config import OfficeRnDSettings
 from ornd_visma.officernd.collections import ALL_READ_SCOPES, PAGE_SIZE_MAX
+from ornd_visma.officernd.rate_limit import SlidingWindowLimiter
 
 TOKEN_RENEW_MARGIN_S = 60
 MAX_ATTEMPTS = 8
+# Below the ~400 reads a minute OfficeRnD allows an app, leaving room for other clients.
+DEFAULT_READS_PER_MINUTE = 380
 
 
 class OfficeRnDError(RuntimeError):
@@ -65,8 +69,11 @@ class OfficeRnDClient:
         scopes: tuple[str, ...] = ALL_READ_SCOPES,
         timeout_s: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        reads_per_minute: int = DEFAULT_READS_PER_MINUTE,
     ) -> None:
         self.settings = settings
+        self._limiter = SlidingWindowLimiter(reads_per_minute)
+        self._lock = threading.Lock()  # one token fetch at a time; counters shared by threads
         self.scopes = scopes
         self.stats = RequestStats()
         self._token: str | None = None
@@ -85,9 +92,12 @@ class OfficeRnDClient:
     # -- auth ------------------------------------------------------------------------------
 
     def _bearer(self) -> str:
-        if self._token is None or time.monotonic() > self._token_expires - TOKEN_RENEW_MARGIN_S:
-            self._fetch_token()
-        return self._token
+        with self._lock:
+            if self._token is None or (
+                time.monotonic() > self._token_expires - TOKEN_RENEW_MARGIN_S
+            ):
+                self._fetch_token()
+            return self._token
 
     @retry(
         retry=retry_if_exception(_is_retryable),
@@ -139,8 +149,11 @@ class OfficeRnDClient:
             f"{self.settings.api_url.rstrip('/')}/organizations/"
             f"{self.settings.org_slug}/{collection}"
         )
-        self.stats.api_requests += 1
-        self.stats.by_collection[collection] = self.stats.by_collection.get(collection, 0) + 1
+        self._limiter.acquire()
+        with self._lock:
+            self.stats.api_requests += 1
+            by_collection = self.stats.by_collection
+            by_collection[collection] = by_collection.get(collection, 0) + 1
         response = self._http.get(
             url, params=params, headers={"Authorization": f"Bearer {self._bearer()}"}
         )

@@ -27,11 +27,20 @@ class Collection:
     business_date: str | None = None
     # Filters of which at least one must be given (assignments need resource= or membership=).
     required_one_of: frozenset[str] = field(default_factory=frozenset)
+    # The date field an incremental pull filters on when `modifiedAt` is not accepted
+    # (check-ins: `start`, as third-party sync tools do).
+    incremental_by: str | None = None
+
+    @property
+    def incremental_field(self) -> str | None:
+        """The field of `<field>[$gte]` incremental pulls, or None: pull in full every run."""
+        if "modifiedAt" in self.date_filters:
+            return "modifiedAt"
+        return self.incremental_by
 
     @property
     def incremental(self) -> bool:
-        """Whether `modifiedAt[$gte]` is accepted, so the extractor can pull only changes."""
-        return "modifiedAt" in self.date_filters
+        return self.incremental_field is not None
 
     @property
     def table_name(self) -> str:
@@ -132,6 +141,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         "_id location company member",
         "start",
         business_date="start",
+        incremental_by="start",
     ),
     # Settings
     _c("business-hours", "flex.settings.businessHours.read", "_id location"),  # inferred

@@ -1,0 +1,141 @@
+"""`raw.<table>`: every record as the API returned it (`payload`), with its id, `modifiedAt`
+and business date as typed columns, and the run that last wrote it.
+
+Records are written in batches as pages arrive, so memory does not grow with history. A record
+seen again replaces the copy an earlier run wrote; copies written by the same run are all kept,
+because a collection may hold one `_id` twice (validation quarantines both). A full pull ends by
+dropping the records it did not see (they were deleted in OfficeRnD).
+"""
+
+from datetime import datetime
+from importlib.resources import files
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from ornd_visma.officernd.collections import Collection
+
+BATCH_SCHEMA = pa.schema(
+    [
+        ("_id", pa.string()),
+        ("modified_at", pa.string()),
+        ("business_date", pa.string()),
+        ("payload", pa.string()),
+    ]
+)
+
+
+def ensure_raw(conn: duckdb.DuckDBPyConnection, collection: Collection) -> None:
+    """Create the schemas, the state table and `raw.<table>` if missing (run before threads:
+    concurrent DDL conflicts in DuckDB)."""
+    conn.execute(files("ornd_visma.warehouse").joinpath("raw.sql").read_text())
+    conn.execute(f"""
+        CREATE TABLE IF NOT EXISTS raw.{collection.table_name} (
+            _id VARCHAR,
+            modified_at TIMESTAMP,       -- NULL when OfficeRnD sent no parseable modifiedAt
+            business_date DATE,          -- facts only; NULL when missing or malformed
+            payload JSON NOT NULL,
+            run_id VARCHAR NOT NULL,
+            extracted_at TIMESTAMP NOT NULL
+        )""")
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def write_batch(
+    conn: duckdb.DuckDBPyConnection,
+    collection: Collection,
+    records: list[dict],
+    run_id: str,
+    extracted_at: datetime,
+) -> None:
+    """Upsert one batch of records (one transaction)."""
+    if not records:
+        return
+    batch = pa.Table.from_pylist(
+        [
+            {
+                "_id": _text(r.get("_id")),
+                "modified_at": _text(r.get("modifiedAt")),
+                "business_date": _text(r.get(collection.business_date))
+                if collection.business_date
+                else None,
+                "payload": orjson.dumps(r).decode(),
+            }
+            for r in records
+        ],
+        schema=BATCH_SCHEMA,
+    )
+    table = f"raw.{collection.table_name}"
+    conn.register("raw_batch", batch)
+    try:
+        conn.execute("BEGIN TRANSACTION")
+        conn.execute(
+            f"DELETE FROM {table} WHERE run_id <> ? AND _id IN (SELECT _id FROM raw_batch)",
+            [run_id],
+        )
+        conn.execute(
+            f"""INSERT INTO {table}
+                SELECT _id, TRY_CAST(modified_at AS TIMESTAMP),
+                       TRY_CAST(substr(business_date, 1, 10) AS DATE), payload, ?, ?
+                FROM raw_batch""",
+            [run_id, extracted_at],
+        )
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.unregister("raw_batch")
+
+
+def finish_run(
+    conn: duckdb.DuckDBPyConnection,
+    collection: Collection,
+    run_id: str,
+    *,
+    full: bool,
+    watermark: str | None,
+    records: int,
+    requests: int,
+    finished_at: datetime,
+) -> int:
+    """Record the run; a full pull also drops what it did not see. Returns rows dropped."""
+    table = f"raw.{collection.table_name}"
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        dropped = 0
+        if full:
+            # DuckDB 2 wants every result read to the end before the next statement.
+            dropped = conn.execute(
+                f"SELECT count(*) FROM {table} WHERE run_id <> ?", [run_id]
+            ).fetchall()[0][0]
+            conn.execute(f"DELETE FROM {table} WHERE run_id <> ?", [run_id])
+        conn.execute(
+            """INSERT OR REPLACE INTO meta.extract_state VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [
+                collection.name,
+                watermark,
+                "full" if full else "incremental",
+                run_id,
+                finished_at,
+                records,
+                requests,
+            ],
+        )
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    return dropped
+
+
+def watermark_of(conn: duckdb.DuckDBPyConnection, collection: Collection) -> str | None:
+    """Where the next incremental pull starts (None: never pulled, so pull in full)."""
+    rows = conn.execute(
+        "SELECT watermark FROM meta.extract_state WHERE collection = ?", [collection.name]
+    ).fetchall()
+    return rows[0][0] if rows else None
