@@ -2,11 +2,11 @@
 server under `/connect/...` and the sandbox's own controls under `/_sandbox/...`.
 
 Every `/v2` request goes through, in order: latency → bearer token (401) → scopes from the
-OpenAPI document (403 / 4006) → rate limit (429 / 4010) → fault draw (500/503, timeout, drop
-after commit) → path parameters (a malformed uuid → 2000) → body validation against the
-operation's request schema in the OpenAPI document (2000) → the handler, inside one store
-transaction (stored only if it answers without error). Each request is counted per endpoint
-and answer for `/_sandbox/stats`.
+OpenAPI document (403 / 4006) → rate limit (429 / 4010) → the body is read → fault draw
+(500/503, timeout, drop after commit) → path parameters (a malformed uuid → 2000) → body
+validation against the operation's request schema in the OpenAPI document (2000) → the
+handler, inside one store transaction (stored only if it answers without error). Each
+request is counted per endpoint and answer for `/_sandbox/stats`.
 """
 
 import asyncio
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -115,6 +115,7 @@ def _endpoint(visma: Visma, method: str, path: str, handler: Handler) -> Callabl
             if wait is not None:
                 visma.stats.record(endpoint_name, 429)
                 return errors.rate_limited(options.rate_limit_per_minute, wait)
+            raw = await request.body() if body_schema else b""
             fault = visma.faults.draw(options, method in WRITES)
             if fault and fault[0] == injected.ERROR:
                 visma.stats.record(endpoint_name, fault[1])
@@ -128,17 +129,18 @@ def _endpoint(visma: Visma, method: str, path: str, handler: Handler) -> Callabl
                     raise errors.validation(f"The value '{params[name]}' is not valid.", name,
                                             "InvalidFormat")
             body = None
-            if body_schema:
-                raw = await request.body()
-                if raw.strip():
-                    body = spec.validate(body_schema, spec.parse_json(raw))
-                elif not optional_body:
-                    raise errors.validation("A request body is required.", "", "Required")
+            if raw.strip():
+                body = spec.validate(body_schema, spec.parse_json(raw))
+            elif body_schema and not optional_body:
+                raise errors.validation("A request body is required.", "", "Required")
             call = Call(visma, request, method, path, params, body, grant)
             with visma.store.transaction():
                 response = handler(call)
         except VismaError as error:
             response = error_response(error)
+        except ClientDisconnect:
+            visma.stats.record(endpoint_name, "disconnected")
+            return Response(status_code=400)
         except Exception:  # a simulator bug: answer as Visma does, and say so in the log
             logger.exception("unhandled error in %s", endpoint_name)
             response = errors.internal_error()
