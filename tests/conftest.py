@@ -40,3 +40,9 @@ def defects_dir(tmp_path_factory) -> Path:
 
 def read_collection(directory: Path, name: str) -> list[dict]:
     return load_json_decimal(directory / f"{name}.json")
+
+
+@pytest.fixture(scope="session")
+def defects_small_dir(tmp_path_factory) -> Path:
+    """A small dataset with every kind of planted defect."""
+    return _write(tmp_path_factory, "defects_small", "small", 7, 0.05)

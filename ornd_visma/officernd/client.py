@@ -47,7 +47,7 @@ def _is_retryable(error: BaseException) -> bool:
 def _wait(retry_state) -> float:
     error = retry_state.outcome.exception()
     floor = error.wait_s if isinstance(error, RetryableError) else 0.0
-    return max(floor, wait_exponential_jitter(initial=0.2, max=10)(retry_state))
+    return max(floor, wait_exponential_jitter(multiplier=0.2, max=10, jitter=0.2)(retry_state))
 
 
 def _count_retry(retry_state) -> None:

@@ -1,0 +1,79 @@
+"""`raw.<table>` for every OfficeRnD collection, pulled in one step so collections are fetched
+concurrently within the API's read budget and DuckDB has a single writer."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from ornd_visma.officernd.collections import COLLECTIONS, Collection
+from ornd_visma.officernd.extract import extract_all
+from resources.officernd import OfficeRnDResource
+
+GROUP = "extract"
+
+
+def raw_key(collection: Collection) -> dg.AssetKey:
+    return dg.AssetKey(["raw", collection.table_name])
+
+
+def _description(collection: Collection) -> str:
+    how = (
+        f"incrementally by `{collection.incremental_field}`"
+        if collection.incremental
+        else "in full every run (the endpoint takes no change filter)"
+    )
+    kind = (
+        f"Fact, business date `{collection.business_date}`."
+        if collection.business_date
+        else "Dimension (current state)."
+    )
+    return (
+        f"OfficeRnD `{collection.name}` as the API returned it: `payload` holds each record, "
+        f"with `_id`, `modified_at` and `business_date` as typed columns. Pulled {how}. {kind}"
+    )
+
+
+RAW_SPECS = [
+    dg.AssetSpec(
+        key=raw_key(c),
+        description=_description(c),
+        group_name=GROUP,
+        kinds={"officernd", "duckdb"},
+        metadata={"dagster/table_name": f"raw.{c.table_name}"},
+    )
+    for c in COLLECTIONS
+]
+
+
+@dg.multi_asset(
+    specs=RAW_SPECS,
+    can_subset=True,
+    pool="duckdb",
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
+)
+def officernd_raw(
+    context: dg.AssetExecutionContext, officernd: OfficeRnDResource, warehouse: DuckDBResource
+):
+    """Pull the selected OfficeRnD collections into `raw`."""
+    selected = [c for c in COLLECTIONS if raw_key(c) in context.selected_asset_keys]
+    with officernd.client() as client, warehouse.get_connection() as conn:
+        results = extract_all(client, conn.cursor, selected, run_id=context.run_id)
+        for collection in selected:
+            result = results[collection.name]
+            rows = conn.execute(f"SELECT count(*) FROM raw.{collection.table_name}").fetchall()
+            yield dg.MaterializeResult(
+                asset_key=raw_key(collection),
+                metadata={
+                    "dagster/row_count": rows[0][0],
+                    "records_received": result.records,
+                    "requests": result.requests,
+                    "mode": result.mode,
+                    "watermark": result.watermark or "",
+                    "dropped_as_deleted": result.dropped,
+                    "business_dates_touched": len(result.business_dates),
+                    "without_business_date": result.unplaced,
+                },
+            )
+        context.log.info(
+            f"{client.stats.api_requests} API requests, {client.stats.token_requests} tokens, "
+            f"{client.stats.retries} retries"
+        )

@@ -1,0 +1,142 @@
+"""Extraction against the OfficeRnD simulator on 127.0.0.1: every record lands in raw once,
+faults change nothing, re-runs are idempotent, late edits arrive."""
+
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import orjson
+import pytest
+
+from ornd_visma.config import sandbox_officernd
+from ornd_visma.officernd.client import OfficeRnDClient
+from ornd_visma.officernd.collections import COLLECTIONS, collection
+from ornd_visma.officernd.extract import extract_all
+from ornd_visma.sandbox.dataset import read_dataset
+from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
+from ornd_visma.sandbox.server import running
+
+FAST = {"read_limit_per_minute": 1_000_000}
+
+
+def pull(base_url: str, db: Path, **kwargs) -> tuple[dict, OfficeRnDClient]:
+    port = int(base_url.rsplit(":", 1)[1])
+    conn = duckdb.connect(str(db))
+    try:
+        with OfficeRnDClient(sandbox_officernd(port), reads_per_minute=1_000_000) as client:
+            results = extract_all(client, conn.cursor, COLLECTIONS, **kwargs)
+        return results, client
+    finally:
+        conn.close()
+
+
+def raw_contents(db: Path) -> dict[str, Counter]:
+    conn = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            c.name: Counter(
+                (row[0], row[1])
+                for row in conn.execute(f"SELECT _id, payload FROM raw.{c.table_name}").fetchall()
+            )
+            for c in COLLECTIONS
+        }
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory, defects_small_dir):
+    tmp = tmp_path_factory.mktemp("baseline")
+    app = create_officernd_app(defects_small_dir, tmp / "state", OfficeRnDOptions(**FAST))
+    with running(app) as url:
+        results, client = pull(url, tmp / "wh.duckdb")
+    return tmp / "wh.duckdb", results, client
+
+
+def test_every_served_record_lands_in_raw_once(baseline, defects_small_dir):
+    db, results, client = baseline
+    dataset = read_dataset(defects_small_dir)
+    contents = raw_contents(db)
+    for name, records in dataset.items():
+        expected = Counter(r["_id"] for r in records)
+        assert Counter(i for i, _ in contents[name].elements()) == expected, name
+        assert results[name].records == len(records)
+    # The fewest requests: one page per 50 records, per collection, and one token.
+    minimum = sum(max(1, -(-len(records) // 50)) for records in dataset.values())
+    assert client.stats.api_requests == minimum
+    assert client.stats.token_requests == 1
+
+
+def test_faults_change_nothing(baseline, defects_small_dir, tmp_path):
+    db, _, _ = baseline
+    options = dict(
+        read_limit_per_minute=40,
+        error_rate=0.15,
+        drop_rate=0.05,
+        truncate_rate=0.05,
+        latency_ms=5,
+        fault_seed=3,
+    )
+    app = create_officernd_app(defects_small_dir, tmp_path / "state", OfficeRnDOptions(**options))
+    with running(app) as url:
+        _, client = pull(url, tmp_path / "faulty.duckdb")
+    assert client.stats.retries > 0
+    assert raw_contents(tmp_path / "faulty.duckdb") == raw_contents(db)
+
+
+def test_rerun_is_idempotent_and_incremental(defects_small_dir, tmp_path):
+    app = create_officernd_app(defects_small_dir, tmp_path / "state", OfficeRnDOptions(**FAST))
+    db = tmp_path / "wh.duckdb"
+    with running(app) as url:
+        first, _ = pull(url, db)
+        before = raw_contents(db)
+        second, client = pull(url, db)
+    assert raw_contents(db) == before
+    assert second["payments"].mode == "incremental"
+    assert second["memberships"].mode == "full"  # /memberships takes no modifiedAt filter
+    assert client.stats.api_requests < sum(r.requests for r in first.values())
+
+
+def test_a_late_edit_reaches_raw_with_its_business_date(defects_small_dir, tmp_path):
+    app = create_officernd_app(defects_small_dir, tmp_path / "state", OfficeRnDOptions(**FAST))
+    store = app.state.simulator.store
+    db = tmp_path / "wh.duckdb"
+    with running(app) as url:
+        pull(url, db)
+        invoice = next(
+            p
+            for p in read_dataset(defects_small_dir)["payments"]
+            if p["documentType"] == "invoice" and p["date"] < "2026-09-01"
+        )
+        store.advance_clock(3600)
+        store.patch("payments", invoice["_id"], {"reference": "edited a week later"})
+        results, _ = pull(url, db)
+    conn = duckdb.connect(str(db), read_only=True)
+    payloads = [
+        orjson.loads(row[0])
+        for row in conn.execute(
+            "SELECT payload FROM raw.payments WHERE _id = ?", [invoice["_id"]]
+        ).fetchall()
+    ]
+    conn.close()
+    assert [p["reference"] for p in payloads] == ["edited a week later"]
+    assert results["payments"].records >= 1
+    assert any(d.isoformat() == invoice["date"][:10] for d in results["payments"].business_dates)
+
+
+def test_a_record_deleted_in_officernd_leaves_a_full_pull(defects_small_dir, tmp_path):
+    app = create_officernd_app(defects_small_dir, tmp_path / "state", OfficeRnDOptions(**FAST))
+    db = tmp_path / "wh.duckdb"
+    membership = read_dataset(defects_small_dir)["memberships"][0]
+    with running(app) as url:
+        pull(url, db)
+        app.state.simulator.store.delete("memberships", membership["_id"])
+        results, _ = pull(url, db)
+    assert results["memberships"].dropped == 1
+    table = collection("memberships").table_name
+    conn = duckdb.connect(str(db), read_only=True)
+    left = conn.execute(
+        f"SELECT count(*) FROM raw.{table} WHERE _id = ?", [membership["_id"]]
+    ).fetchall()[0][0]
+    conn.close()
+    assert left == 0
