@@ -7,6 +7,7 @@ at most 1000: larger values are capped, a decision since the limit is not docume
 or size that is not a positive integer → 6000. A page past the end has empty `Data`.
 """
 
+from collections import ChainMap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +81,9 @@ class Call:
     def page(self, items: list[dict[str, Any]], schema_name: str | None = None) -> Response:
         """A list answer: complete, filter, order and page `items`."""
         name = schema_name or spec.list_item_schema_name(self.method, self.path)
-        docs = [spec.blank(name, item) for item in items] if name else items
+        base = spec.defaults(name) if name else {}
+        # filter and sort on views with the schema's defaults; complete only the page answered
+        docs: list[Any] = [ChainMap(item, base) for item in items]
         properties = spec.property_types(name) if name else {}
         query = {key.lower(): value for key, value in self.query.items()}
         if "$filter" in query:
@@ -95,7 +98,9 @@ class Call:
         meta = {"CurrentPage": number, "PageSize": size, "TotalNumberOfPages": pages,
                 "TotalNumberOfResults": total,
                 "ServerTimeUtc": utc_stamp(self.clock.now())[:19] + "Z"}
-        return json_response({"Meta": meta, "Data": docs[(number - 1) * size: number * size]})
+        page = docs[(number - 1) * size: number * size]
+        data = [spec.blank(name, doc.maps[0]) if name else doc.maps[0] for doc in page]
+        return json_response({"Meta": meta, "Data": data})
 
 
 def _positive(query: dict[str, str], name: str, default: int) -> int:

@@ -25,6 +25,7 @@ UTC. `$orderby` takes `Prop [asc|desc]` lists; nulls sort first ascending.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -281,7 +282,7 @@ class Filter:
     text: str
     tree: tuple
 
-    def __call__(self, item: dict[str, Any]) -> bool:
+    def __call__(self, item: Mapping[str, Any]) -> bool:
         return bool(_eval(self.tree, item))
 
 
@@ -291,10 +292,10 @@ def parse_filter(text: str, properties: dict[str, tuple[set[str], str | None]]) 
     return Filter(text, _Parser(text, properties).parse())
 
 
-def _value(item: dict[str, Any], name: str, kind: str) -> Any:
+def _value(item: Mapping[str, Any], name: str, kind: str) -> Any:
     value: Any = item
     for part in name.split("/"):
-        value = value.get(part) if isinstance(value, dict) else None
+        value = value.get(part) if isinstance(value, Mapping) else None
     if value is None:
         return None
     if kind == "datetime" and isinstance(value, str):
@@ -307,7 +308,7 @@ def _value(item: dict[str, Any], name: str, kind: str) -> Any:
     return value
 
 
-def _eval(node: tuple, item: dict[str, Any]) -> Any:
+def _eval(node: tuple, item: Mapping[str, Any]) -> Any:
     tag = node[0]
     if tag == "lit":
         return node[1]

@@ -371,14 +371,12 @@ def writable(node: dict[str, Any], value: Any, name: str | None = None) -> Any:
     return value
 
 
-def blank(name: str, doc: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with every property of schema `name` present, in the document's order: missing
-    nullable ones as null, booleans false, numbers 0, arrays empty, strings empty."""
+@functools.cache
+def defaults(name: str) -> dict[str, Any]:
+    """The value each property of schema `name` has when a document lacks it: nullable ones
+    null, booleans false, numbers 0, arrays empty, strings empty (uuid/date-time null)."""
     out: dict[str, Any] = {}
     for key, prop in schema(name).get("properties", {}).items():
-        if key in doc:
-            out[key] = doc[key]
-            continue
         kinds = type_names(prop)
         if "$ref" in prop or "null" in kinds:
             out[key] = None
@@ -387,11 +385,21 @@ def blank(name: str, doc: dict[str, Any]) -> dict[str, Any]:
         elif kinds & {"number", "integer"}:
             out[key] = 0
         elif "array" in kinds:
-            out[key] = []
+            out[key] = ()
         elif "string" in kinds:
             out[key] = None if prop.get("format") in ("uuid", "date-time") else ""
         else:
             out[key] = None
+    return out
+
+
+def blank(name: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` with every property of schema `name` present, in the document's order (missing
+    ones get `defaults`); keys starting with "_" (the simulator's own) are left out."""
+    out: dict[str, Any] = {}
+    for key, default in defaults(name).items():
+        value = doc.get(key, default)
+        out[key] = [] if value == () else value
     for key, value in doc.items():
         if key not in out and not key.startswith("_"):
             out[key] = value

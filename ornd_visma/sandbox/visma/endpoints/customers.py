@@ -71,19 +71,27 @@ def _next_number(call: Call) -> str:
     return str(number)
 
 
-def present(call: Call, customer: dict[str, Any]) -> dict[str, Any]:
+def receivables(call: Call) -> dict[str, tuple[Decimal, str | None]]:
+    """Customer id → (unpaid amount of its invoices and ledger items, last invoice date)."""
+    out: dict[str, tuple[Decimal, str | None]] = {}
+    for invoice in call.store.all("customerinvoices"):
+        unpaid, last = out.get(invoice["CustomerId"], (Decimal("0.00"), None))
+        day = invoice.get("InvoiceDate")
+        out[invoice["CustomerId"]] = (unpaid + amount(invoice.get("RemainingAmount")),
+                                      max(last or "", day or "") or None)
+    for item in call.store.all("customerledgeritems"):
+        unpaid, last = out.get(item["CustomerId"], (Decimal("0.00"), None))
+        out[item["CustomerId"]] = (unpaid + amount(item.get("RemainingAmountInvoiceCurrency")),
+                                   last)
+    return out
+
+
+def present(call: Call, customer: dict[str, Any],
+            owed: dict[str, tuple[Decimal, str | None]] | None = None) -> dict[str, Any]:
     """The customer as answered: with its terms of payment and unpaid amount."""
-    store = call.store
-    terms = store.get("termsofpayments", customer.get("TermsOfPaymentId"))
-    unpaid = Decimal("0.00")
-    last = None
-    for invoice in store.all("customerinvoices"):
-        if invoice["CustomerId"] == customer["Id"]:
-            unpaid += amount(invoice.get("RemainingAmount"))
-            last = max(last or "", invoice.get("InvoiceDate") or "") or None
-    for item in store.all("customerledgeritems"):
-        if item["CustomerId"] == customer["Id"]:
-            unpaid += amount(item.get("RemainingAmountInvoiceCurrency"))
+    terms = call.store.get("termsofpayments", customer.get("TermsOfPaymentId"))
+    unpaid, last = (owed if owed is not None else receivables(call)).get(
+        customer["Id"], (Decimal("0.00"), None))
     return {**customer, "TermsOfPayment": terms, "UnpaidInvoicesAmount": unpaid,
             "LastInvoiceDate": last, "IsFutureInvoiceDateAllowed": False}
 
@@ -96,7 +104,8 @@ def _get(call: Call) -> dict[str, Any]:
 
 
 def list_customers(call: Call) -> Response:
-    return call.page([present(call, c) for c in call.store.all("customers")])
+    owed = receivables(call)
+    return call.page([present(call, c, owed) for c in call.store.all("customers")])
 
 
 def get_customer(call: Call) -> Response:

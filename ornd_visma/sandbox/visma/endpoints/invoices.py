@@ -19,7 +19,7 @@ are in the customer's currency, the others in SEK.
 """
 
 import calendar
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,7 @@ from ornd_visma.sandbox.visma import invoicing, rules
 from ornd_visma.sandbox.visma.clock import utc_stamp
 from ornd_visma.sandbox.visma.errors import (
     CANNOT_BOOKKEEP_INVOICE,
+    INVALID_INPUT,
     VismaError,
     not_found,
     validation,
@@ -37,6 +38,7 @@ from ornd_visma.sandbox.visma.errors import (
 from ornd_visma.sandbox.visma.http import Call
 from ornd_visma.sandbox.visma.invoicing import Priced, public_rows
 from ornd_visma.sandbox.visma.seed import fiscal_year_dates
+from ornd_visma.sandbox.visma.spec import parse_date_time
 from ornd_visma.sandbox.visma.values import amount, date_text, day_of, new_id
 
 MISMATCH = "CustomerInvoiceDraftValidationMismatch"
@@ -274,10 +276,12 @@ def list_invoices(call: Call) -> Response:
     invoices = call.store.all("customerinvoices")
     since = call.query.get("modifiedSinceUtc")
     if since:
-        moment = day_of(since, "modifiedSinceUtc")
+        moment = parse_date_time(since)
         if moment is None:
-            raise VismaError(6001, f"Invalid DateTime '{since}'")
-        invoices = [i for i in invoices if (i.get("ModifiedUtc") or "") >= since]
+            raise VismaError(INVALID_INPUT, f"Invalid DateTime '{since}' for modifiedSinceUtc")
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        invoices = [i for i in invoices
+                    if (parse_date_time(i.get("ModifiedUtc") or "") or moment) >= moment]
     return call.page([_present_invoice(call, i) for i in invoices])
 
 
