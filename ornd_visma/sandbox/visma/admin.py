@@ -3,14 +3,17 @@
 * `GET /_sandbox/stats`: requests per endpoint and answer (status, or "dropped").
 * `GET /_sandbox/options`, `PUT /_sandbox/options` (JSON object of `VismaOptions` fields):
   change knobs at runtime; answers the options now in force (without the secret).
-* `POST /_sandbox/clock` `{"advance_seconds": N}`: move the simulated clock ahead.
-* `POST /_sandbox/lock-period` `{"locked_until": "2026-03-31"}` (null unlocks): the company's
-  `AccountingLockedTo`; vouchers dated on or before it get 4026.
+* `POST /_sandbox/clock` `{"advance_seconds": N}` (or `seconds`): move the simulated clock
+  ahead; answers the new now.
+* `POST /_sandbox/lock-period` `{"locked_until": "2026-03-31"}` (or `until`/`date`; null
+  unlocks): the company's `AccountingLockedTo`; vouchers dated on or before it get 4026.
+Bodies may also come as query parameters, and keys in camelCase.
 * `POST /_sandbox/reset-rate-limits`: forget the rate-limit windows.
 * `GET /_sandbox/state`: the inspection (`inspect_state`) of the live state.
 """
 
 import json
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +30,25 @@ if TYPE_CHECKING:
 
 
 async def _json(request: Request) -> dict[str, Any]:
+    """The JSON object in the body, plus the query parameters (body wins); keys in
+    snake_case (camelCase and PascalCase are accepted too)."""
     raw = await request.body()
     data = json.loads(raw) if raw.strip() else {}
     if not isinstance(data, dict):
         raise ValueError("a JSON object is expected")
-    return data
+    merged = {**dict(request.query_params), **data}
+    return {_snake(k): v for k, v in merged.items()}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def _first(data: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        if name in data:
+            return data[name]
+    return None
 
 
 def _bad(message: str) -> Response:
@@ -53,8 +70,8 @@ def admin_routes(visma: "Visma") -> list[Route]:
     async def clock(request: Request) -> Response:
         try:
             data = await _json(request)
-            seconds = float(data.get("advance_seconds", data.get("seconds", 0)))
-            now = visma.clock.advance(seconds)
+            seconds = _first(data, "advance_seconds", "seconds", "advance", "by") or 0
+            now = visma.clock.advance(float(seconds))
         except (ValueError, TypeError) as exc:
             return _bad(str(exc))
         return JSONResponse({"now": utc_stamp(now)})
@@ -62,8 +79,9 @@ def admin_routes(visma: "Visma") -> list[Route]:
     async def lock_period(request: Request) -> Response:
         try:
             data = await _json(request)
-            value = data.get("locked_until")
-            locked = date.fromisoformat(value) if value else None
+            value = _first(data, "locked_until", "until", "date", "locked_to",
+                           "accounting_locked_to", "lock_date")
+            locked = date.fromisoformat(str(value)[:10]) if value else None
         except (ValueError, TypeError) as exc:
             return _bad(str(exc))
         store = visma.store

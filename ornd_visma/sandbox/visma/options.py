@@ -74,11 +74,23 @@ class VismaOptions:
         unknown = sorted(set(changes) - fields)
         if unknown:
             raise ValueError(f"unknown options: {', '.join(unknown)}")
-        values = dict(changes)
-        if "fiscal_years" in values:
-            values["fiscal_years"] = tuple(int(y) for y in values["fiscal_years"])
-        if isinstance(values.get("today"), str):
-            values["today"] = date.fromisoformat(values["today"])
+        values: dict[str, Any] = {}
+        for name, value in changes.items():
+            current = getattr(self, name)
+            if name == "fiscal_years":
+                years = value.split(",") if isinstance(value, str) else value
+                values[name] = tuple(int(y) for y in years)
+            elif name == "today":
+                values[name] = date.fromisoformat(value) if isinstance(value, str) else value
+            elif isinstance(current, bool):
+                values[name] = value if isinstance(value, bool) else \
+                    str(value).lower() in ("1", "true", "yes")
+            elif isinstance(current, int):
+                values[name] = int(value)
+            elif isinstance(current, float):
+                values[name] = float(value)
+            else:
+                values[name] = str(value)
         return dataclasses.replace(self, **values)
 
     def as_json(self) -> dict[str, Any]:
