@@ -329,3 +329,18 @@ def test_attachments_and_partner_links(api, co):
         "PartnerCompanyName": "Coworking", "PartnerSystemName": "OfficeRnD"}))
     assert data(api.get("/partnerresourcelinks"))[0]["Id"] == link["Id"]
     assert api.delete(f"/partnerresourcelinks/{link['Id']}").status_code == 200
+
+
+def test_what_get_answers_can_be_put_back(api, co):
+    customer = co.customer()
+    fetched = api.get(f"/customers/{customer['Id']}").json()
+    assert ok(api.put(f"/customers/{customer['Id']}", json=fetched), 200)["Name"] == \
+        customer["Name"]
+    article = co.article(price=10)
+    fetched = api.get(f"/articles/{article['Id']}").json()
+    assert ok(api.put(f"/articles/{article['Id']}", json=fetched), 200)["NetPrice"] == 10
+    draft = ok(api.post("/customerinvoicedrafts",
+                        json=draft_body(customer, [row(article), text_row("Note")])))
+    fetched = api.get(f"/customerinvoicedrafts/{draft['Id']}").json()
+    again = dec(api.put(f"/customerinvoicedrafts/{draft['Id']}", json=fetched), 200)
+    assert again["TotalAmount"] == D("13") and len(again["Rows"]) == 2

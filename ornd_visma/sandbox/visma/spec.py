@@ -17,6 +17,7 @@ the document cannot say):
   accept those values (the document's prose enums).
 * `date-time` accepts a date (`2026-05-25`) as well as a date and time, with or without an
   offset, as the API does ("Format: yyyy-mm-dd" on date-time fields).
+* A property given only as a `$ref` to an object schema accepts null.
 * Unknown properties are ignored (the document says `additionalProperties: false`, but the
   .NET deserializer skips unknown members, so a client sending an extra field still works).
 * Read-only properties are validated for type and then ignored: the server computes them.
@@ -218,6 +219,17 @@ def _ignore(validator: Any, value: Any, instance: Any, schema_: dict) -> Iterato
     return iter(())
 
 
+_plain_ref = Draft202012Validator.VALIDATORS["$ref"]
+
+
+def _ref(validator: Any, ref: str, instance: Any, schema_: dict) -> Iterator:
+    """A property that is just a `$ref` to an object schema is a .NET reference type: null is
+    accepted (a client sending back what GET answered has nulls there)."""
+    if instance is None and "type" not in schema_:
+        return iter(())
+    return _plain_ref(validator, ref, instance, schema_)
+
+
 _format_checker = FormatChecker(formats=())
 
 
@@ -261,7 +273,7 @@ def parse_date_time(value: str) -> datetime | None:
 _VismaValidator = validators.extend(
     Draft202012Validator,
     {"pattern": _pattern, "description": _description, "additionalProperties": _ignore,
-     "unevaluatedProperties": _ignore},
+     "unevaluatedProperties": _ignore, "$ref": _ref},
 )
 
 
