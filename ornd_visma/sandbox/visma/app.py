@@ -89,9 +89,18 @@ def create_visma_app(state_dir: Path, options: VismaOptions | None = None, *,
     for method, path, handler in ALL_ROUTES:
         routes.append(Route(API_PREFIX + path, _endpoint(visma, method, path, handler),
                             methods=[method]))
+    routes.append(Route(API_PREFIX + "/{path:path}", _unknown,
+                        methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
     app = Starlette(routes=routes)
     app.state.visma = visma
     return app
+
+
+async def _unknown(request: Request) -> Response:
+    """An endpoint of the real API that the sandbox does not simulate (or no endpoint)."""
+    return error_response(VismaError(
+        errors.NOT_FOUND, f"{request.method} {request.url.path} is not available in the "
+                          f"Visma sandbox.", 404))
 
 
 def _endpoint(visma: Visma, method: str, path: str, handler: Handler) -> Callable:

@@ -10,9 +10,11 @@ Rules: the customer must exist (3000); amounts at most two decimals (the documen
 (`IsCreditInvoice`) must have a negative total and a debit item a non-negative one (2000, as
 for invoices, a decision); `|RemainingAmountInvoiceCurrency| <= |TotalAmountInvoiceCurrency|`
 with the same sign (2000). The `InvoiceNumber` is not checked for uniqueness: the reference
-found no sign that Visma does, so a client must not rely on it to de-duplicate.
+found no sign that Visma does, so a client must not rely on it to de-duplicate. Defaults:
+InvoiceDate = the voucher date, DueDate = InvoiceDate + the customer's terms of payment.
 """
 
+from datetime import timedelta
 from typing import Any
 
 from starlette.responses import Response
@@ -60,9 +62,13 @@ def _check(call: Call, body: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
 def _item(call: Call, body: dict[str, Any], customer: dict[str, Any], invoice_day: Any,
           due_day: Any, voucher: dict[str, Any]) -> dict[str, Any]:
     item = {k: body[k] for k in FIELDS if k in body}
+    invoice_day = invoice_day or day_of(voucher["VoucherDate"])
+    if due_day is None:
+        terms = call.store.get("termsofpayments", customer.get("TermsOfPaymentId")) or {}
+        due_day = invoice_day + timedelta(days=int(terms.get("NumberOfDays") or 0))
     item.update({
         "Id": new_id(), "CustomerId": customer["Id"], "CurrencyCode": body["CurrencyCode"].upper(),
-        "InvoiceDate": date_text(invoice_day or day_of(voucher["VoucherDate"])),
+        "InvoiceDate": date_text(invoice_day),
         "DueDate": date_text(due_day), "VoucherId": voucher["Id"],
         "ModifiedUtc": utc_stamp(call.clock.now())})
     return call.store.put("customerledgeritems", item)

@@ -34,7 +34,13 @@ def _get(call: Call, collection: str, param: str, what: str) -> dict[str, Any]:
 
 
 def company(call: Call) -> Response:
-    return call.answer(call.store.meta("company") or {})
+    """The settings; `AccountingLockedTo` (a non-null date in the document) is the day before
+    the first fiscal year while nothing is locked."""
+    settings = dict(call.store.meta("company") or {})
+    if not settings.get("AccountingLockedTo"):
+        first = min(fiscal_year_dates(y)[0] for y in call.store.all("fiscalyears"))
+        settings["AccountingLockedTo"] = date_text(first - timedelta(days=1))
+    return call.answer(settings)
 
 
 def put_company(call: Call) -> Response:
@@ -42,7 +48,7 @@ def put_company(call: Call) -> Response:
     settings = dict(call.store.meta("company") or {})
     settings.update({k: body[k] for k in COMPANY_WRITABLE if k in body})
     call.store.set_meta("company", settings)
-    return call.answer(settings)
+    return company(call)
 
 
 def fiscal_years(call: Call) -> Response:
