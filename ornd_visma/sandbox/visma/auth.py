@@ -101,10 +101,13 @@ class Identity:
         if "ea:api" not in scopes or not set(scopes) <= KNOWN_SCOPES:
             return _redirect(redirect_uri, error="invalid_scope", state=state)
         code = secrets.token_urlsafe(32)
+        now = self.clock.seconds()
         with self._lock:
+            for old in [c for c, e in self._codes.items() if e["expires"] < now - 3600]:
+                del self._codes[old]
             self._codes[code] = {
                 "client_id": client_id, "redirect_uri": redirect_uri, "scopes": scopes,
-                "expires": self.clock.seconds() + options.code_seconds, "used": False}
+                "expires": now + options.code_seconds, "used": False}
         return _redirect(redirect_uri, code=code, scope=" ".join(scopes), state=state)
 
     # --- /connect/token -----------------------------------------------------------------
