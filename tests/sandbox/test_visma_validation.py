@@ -197,6 +197,8 @@ CASES: list[Case] = [
     # customer ledger items with voucher
     ("ledger item without Voucher", "/customerledgeritems/customerledgeritemswithvoucher",
      lambda i: ledger(i, Voucher=...), 2000, "Voucher"),
+    ("ledger item with a null Voucher", "/customerledgeritems/customerledgeritemswithvoucher",
+     lambda i: ledger(i, Voucher=None), 2000, "Voucher"),
     ("ledger item unknown customer", "/customerledgeritems/customerledgeritemswithvoucher",
      lambda i: ledger(i, CustomerId=UNKNOWN), 3000, "CustomerId"),
     ("ledger item total with 3 decimals", "/customerledgeritems/customerledgeritemswithvoucher",

@@ -20,5 +20,13 @@ from ornd_visma.sandbox.visma.sandbox_client import (
     sandbox_tokens,
 )
 
-__all__ = ["SandboxTokens", "SimClock", "Visma", "VismaOptions", "create_visma_app",
-           "inspect_state", "sandbox_refresh_token", "sandbox_tokens"]
+__all__ = [
+    "SandboxTokens",
+    "SimClock",
+    "Visma",
+    "VismaOptions",
+    "create_visma_app",
+    "inspect_state",
+    "sandbox_refresh_token",
+    "sandbox_tokens",
+]

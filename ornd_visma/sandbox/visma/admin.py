@@ -79,8 +79,15 @@ def admin_routes(visma: "Visma") -> list[Route]:
     async def lock_period(request: Request) -> Response:
         try:
             data = await _json(request)
-            value = _first(data, "locked_until", "until", "date", "locked_to",
-                           "accounting_locked_to", "lock_date")
+            value = _first(
+                data,
+                "locked_until",
+                "until",
+                "date",
+                "locked_to",
+                "accounting_locked_to",
+                "lock_date",
+            )
             locked = date.fromisoformat(str(value)[:10]) if value else None
         except (ValueError, TypeError) as exc:
             return _bad(str(exc))

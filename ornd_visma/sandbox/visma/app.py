@@ -69,8 +69,9 @@ class Visma:
         return self.options
 
 
-def create_visma_app(state_dir: Path, options: VismaOptions | None = None, *,
-                     clock: SimClock | None = None) -> Starlette:
+def create_visma_app(
+    state_dir: Path, options: VismaOptions | None = None, *, clock: SimClock | None = None
+) -> Starlette:
     """The simulator app; state lives in `state_dir/visma/` and survives a restart.
 
     `clock` is injectable for tests (default: starts on `options.today`, or the real now)."""
@@ -87,10 +88,14 @@ def create_visma_app(state_dir: Path, options: VismaOptions | None = None, *,
         *admin_routes(visma),
     ]
     for method, path, handler in ALL_ROUTES:
-        routes.append(Route(API_PREFIX + path, _endpoint(visma, method, path, handler),
-                            methods=[method]))
-    routes.append(Route(API_PREFIX + "/{path:path}", _unknown,
-                        methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
+        routes.append(
+            Route(API_PREFIX + path, _endpoint(visma, method, path, handler), methods=[method])
+        )
+    routes.append(
+        Route(
+            API_PREFIX + "/{path:path}", _unknown, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]
+        )
+    )
     app = Starlette(routes=routes)
     app.state.visma = visma
     return app
@@ -98,16 +103,23 @@ def create_visma_app(state_dir: Path, options: VismaOptions | None = None, *,
 
 async def _unknown(request: Request) -> Response:
     """An endpoint of the real API that the sandbox does not simulate (or no endpoint)."""
-    return error_response(VismaError(
-        errors.NOT_FOUND, f"{request.method} {request.url.path} is not available in the "
-                          f"Visma sandbox.", 404))
+    return error_response(
+        VismaError(
+            errors.NOT_FOUND,
+            f"{request.method} {request.url.path} is not available in the Visma sandbox.",
+            404,
+        )
+    )
 
 
 def _endpoint(visma: Visma, method: str, path: str, handler: Handler) -> Callable:
     scopes = spec.required_scopes(method, path)
     body_schema = spec.request_schema_name(method, path)
-    uuid_params = {p["name"] for p in spec.operation(method, path).get("parameters", [])
-                   if p.get("in") == "path" and p.get("schema", {}).get("format") == "uuid"}
+    uuid_params = {
+        p["name"]
+        for p in spec.operation(method, path).get("parameters", [])
+        if p.get("in") == "path" and p.get("schema", {}).get("format") == "uuid"
+    }
     endpoint_name = f"{method} {API_PREFIX}{path}"
     optional_body = path.endswith("/convert")  # the validation body of a conversion
 
@@ -119,8 +131,9 @@ def _endpoint(visma: Visma, method: str, path: str, handler: Handler) -> Callabl
         try:
             grant = visma.identity.bearer(request)
             check_scopes(grant, scopes)
-            wait = visma.limiter.admit(grant.client_id, endpoint_name,
-                                       options.rate_limit_per_minute, visma.clock.seconds())
+            wait = visma.limiter.admit(
+                grant.client_id, endpoint_name, options.rate_limit_per_minute, visma.clock.seconds()
+            )
             if wait is not None:
                 visma.stats.record(endpoint_name, 429)
                 return errors.rate_limited(options.rate_limit_per_minute, wait)
@@ -135,8 +148,9 @@ def _endpoint(visma: Visma, method: str, path: str, handler: Handler) -> Callabl
             params = dict(request.path_params)
             for name in uuid_params & params.keys():
                 if not _UUID.fullmatch(params[name]):
-                    raise errors.validation(f"The value '{params[name]}' is not valid.", name,
-                                            "InvalidFormat")
+                    raise errors.validation(
+                        f"The value '{params[name]}' is not valid.", name, "InvalidFormat"
+                    )
             body = None
             if raw.strip():
                 body = spec.validate(body_schema, spec.parse_json(raw))

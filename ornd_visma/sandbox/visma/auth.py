@@ -38,9 +38,20 @@ from ornd_visma.sandbox.visma.errors import NO_ACCESS_TO_SCOPES, NOT_AUTHORIZED,
 from ornd_visma.sandbox.visma.options import VismaOptions
 from ornd_visma.sandbox.visma.store import Store
 
-KNOWN_SCOPES = {"ea:api", "offline_access", "ea:sales", "ea:sales_readonly", "ea:accounting",
-                "ea:accounting_readonly", "ea:purchase", "ea:purchase_readonly", "vls:api",
-                "openid", "profile", "email"}
+KNOWN_SCOPES = {
+    "ea:api",
+    "offline_access",
+    "ea:sales",
+    "ea:sales_readonly",
+    "ea:accounting",
+    "ea:accounting_readonly",
+    "ea:purchase",
+    "ea:purchase_readonly",
+    "vls:api",
+    "openid",
+    "profile",
+    "email",
+}
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -61,8 +72,11 @@ def _unb64(text: str) -> bytes:
 
 
 def _oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status,
-                        headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return JSONResponse(
+        {"error": error, "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )
 
 
 class Identity:
@@ -106,8 +120,12 @@ class Identity:
             for old in [c for c, e in self._codes.items() if e["expires"] < now - 3600]:
                 del self._codes[old]
             self._codes[code] = {
-                "client_id": client_id, "redirect_uri": redirect_uri, "scopes": scopes,
-                "expires": now + options.code_seconds, "used": False}
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+                "scopes": scopes,
+                "expires": now + options.code_seconds,
+                "used": False,
+            }
         return _redirect(redirect_uri, code=code, scope=" ".join(scopes), state=state)
 
     # --- /connect/token -----------------------------------------------------------------
@@ -115,10 +133,12 @@ class Identity:
     async def token(self, request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if request.method != "POST" or content_type != FORM:
-            return _oauth_error("invalid_request",
-                                "The token request must be application/x-www-form-urlencoded")
-        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"),
-                              keep_blank_values=True))
+            return _oauth_error(
+                "invalid_request", "The token request must be application/x-www-form-urlencoded"
+            )
+        form = dict(
+            parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        )
         client = self._client(request, form)
         if client is None:
             return _oauth_error("invalid_client", "Invalid client credentials")
@@ -141,7 +161,8 @@ class Identity:
         else:
             client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
         ok = hmac.compare_digest(client_id, options.client_id) and hmac.compare_digest(
-            secret, options.client_secret)
+            secret, options.client_secret
+        )
         return client_id if ok else None
 
     def _exchange_code(self, client_id: str, form: dict[str, str]) -> Response:
@@ -161,8 +182,7 @@ class Identity:
         token = form.get("refresh_token", "")
         with self.store.transaction():
             entry = self.store.get("refreshtokens", _token_key(token)) if token else None
-            if entry is None or entry["Used"] or entry["Revoked"] or \
-                    entry["ClientId"] != client_id:
+            if entry is None or entry["Used"] or entry["Revoked"] or entry["ClientId"] != client_id:
                 return _oauth_error("invalid_grant", "Invalid refresh token")
             scopes = entry["Scopes"]
             wanted = form.get("scope", "").split()
@@ -174,18 +194,36 @@ class Identity:
     def _issue(self, client_id: str, scopes: list[str]) -> Response:
         options = self.options
         now = int(self.clock.seconds())
-        payload = {"iss": "sandbox-identity", "aud": "eaccountingapi", "client_id": client_id,
-                   "sub": "sandbox-user", "scope": scopes, "iat": now,
-                   "exp": now + options.access_token_seconds, "jti": secrets.token_hex(8)}
-        body: dict[str, Any] = {"access_token": self._sign(payload), "token_type": "Bearer",
-                                "expires_in": options.access_token_seconds,
-                                "scope": " ".join(scopes)}
+        payload = {
+            "iss": "sandbox-identity",
+            "aud": "eaccountingapi",
+            "client_id": client_id,
+            "sub": "sandbox-user",
+            "scope": scopes,
+            "iat": now,
+            "exp": now + options.access_token_seconds,
+            "jti": secrets.token_hex(8),
+        }
+        body: dict[str, Any] = {
+            "access_token": self._sign(payload),
+            "token_type": "Bearer",
+            "expires_in": options.access_token_seconds,
+            "scope": " ".join(scopes),
+        }
         if "offline_access" in scopes:
             refresh = secrets.token_hex(32)
             with self.store.transaction():
-                self.store.put("refreshtokens", {
-                    "Id": _token_key(refresh), "ClientId": client_id, "Scopes": scopes,
-                    "Used": False, "Revoked": False, "IssuedAt": now})
+                self.store.put(
+                    "refreshtokens",
+                    {
+                        "Id": _token_key(refresh),
+                        "ClientId": client_id,
+                        "Scopes": scopes,
+                        "Used": False,
+                        "Revoked": False,
+                        "IssuedAt": now,
+                    },
+                )
             body["refresh_token"] = refresh
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
@@ -228,8 +266,9 @@ class Identity:
         if len(parts) != 3:
             return None
         try:
-            expected = hmac.new(self._secret, f"{parts[0]}.{parts[1]}".encode(),
-                                hashlib.sha256).digest()
+            expected = hmac.new(
+                self._secret, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256
+            ).digest()
             if not hmac.compare_digest(expected, _unb64(parts[2])):
                 return None
             payload = json.loads(_unb64(parts[1]))
@@ -241,14 +280,23 @@ class Identity:
 def check_scopes(grant: Grant, required: tuple[str, ...]) -> None:
     """403 / 4006 unless the token has ea:api and one of the operation's scopes."""
     if "ea:api" not in grant.scopes or (required and not grant.scopes & set(required)):
-        raise VismaError(NO_ACCESS_TO_SCOPES,
-                         f"The access token lacks the scopes this operation requires: "
-                         f"ea:api and one of {', '.join(required)}.", 403)
+        raise VismaError(
+            NO_ACCESS_TO_SCOPES,
+            f"The access token lacks the scopes this operation requires: "
+            f"ea:api and one of {', '.join(required)}.",
+            403,
+        )
 
 
 def _unauthorized(message: str) -> VismaError:
-    return VismaError(NOT_AUTHORIZED, message, 401, headers={
-        "WWW-Authenticate": f'Bearer error="invalid_token", error_description="{message}"'})
+    return VismaError(
+        NOT_AUTHORIZED,
+        message,
+        401,
+        headers={
+            "WWW-Authenticate": f'Bearer error="invalid_token", error_description="{message}"'
+        },
+    )
 
 
 def _token_key(token: str) -> str:

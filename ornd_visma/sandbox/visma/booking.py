@@ -41,11 +41,20 @@ def vat_label(store: Store, vat_code_id: str | None) -> str | None:
     return f"{code['Code']} ({format(percent, 'f')}%)"
 
 
-def book(store: Store, clock: SimClock, body: dict[str, Any], *, manual: bool = True,
-         voucher_type: int | None = None, source_id: str | None = None,
-         series: str | None = None, use_default_vat_codes: bool = True,
-         automatic_vat: bool = False, locked_code: int = errors.LOCKED_PERIOD,
-         prefix: str = "") -> dict[str, Any]:
+def book(
+    store: Store,
+    clock: SimClock,
+    body: dict[str, Any],
+    *,
+    manual: bool = True,
+    voucher_type: int | None = None,
+    source_id: str | None = None,
+    series: str | None = None,
+    use_default_vat_codes: bool = True,
+    automatic_vat: bool = False,
+    locked_code: int = errors.LOCKED_PERIOD,
+    prefix: str = "",
+) -> dict[str, Any]:
     """Validate `body` (a VoucherApi, already schema-checked) and store it as a voucher."""
     day: date = day_of(body.get("VoucherDate"), f"{prefix}VoucherDate") or clock.today()
     year = rules.check_open(store, day, f"{prefix}VoucherDate", locked_code)
@@ -55,15 +64,19 @@ def book(store: Store, clock: SimClock, body: dict[str, Any], *, manual: bool = 
     rows: list[dict[str, Any]] = []
     for index, row in enumerate(rows_in):
         field = f"{prefix}Rows[{index}]."
-        rows.extend(_row(store, year, row, field, day, manual, use_default_vat_codes,
-                         automatic_vat))
+        rows.extend(
+            _row(store, year, row, field, day, manual, use_default_vat_codes, automatic_vat)
+        )
     debit = sum((r["DebitAmount"] for r in rows), ZERO)
     credit = sum((r["CreditAmount"] for r in rows), ZERO)
     if debit != credit:
         raise validation(
             f"The voucher must have balanced debit and credit amounts "
-            f"(debit {debit}, credit {credit}).", f"{prefix}Rows", "Unbalanced",
-            "VoucherNotBalanced")
+            f"(debit {debit}, credit {credit}).",
+            f"{prefix}Rows",
+            "Unbalanced",
+            "VoucherNotBalanced",
+        )
     if debit == ZERO:
         raise validation("The voucher has no amounts.", f"{prefix}Rows", "Required")
     series = series or MANUAL_SERIES
@@ -72,18 +85,33 @@ def book(store: Store, clock: SimClock, body: dict[str, Any], *, manual: bool = 
     ident = new_id()
     attachments = _attachments(store, body.get("Attachments"), ident, prefix)
     voucher = {
-        "Id": ident, "VoucherDate": date_text(day), "VoucherText": body.get("VoucherText", ""),
-        "Rows": rows, "NumberAndNumberSeries": f"{series}{number}", "NumberSeries": series,
-        "ImportedVoucherNumber": None, "Attachments": attachments, "ModifiedUtc": now,
+        "Id": ident,
+        "VoucherDate": date_text(day),
+        "VoucherText": body.get("VoucherText", ""),
+        "Rows": rows,
+        "NumberAndNumberSeries": f"{series}{number}",
+        "NumberSeries": series,
+        "ImportedVoucherNumber": None,
+        "Attachments": attachments,
+        "ModifiedUtc": now,
         "VoucherType": voucher_type or body.get("VoucherType") or MANUAL_VOUCHER,
-        "SourceId": source_id, "CreatedUtc": now, "_FiscalYearId": year["Id"],
+        "SourceId": source_id,
+        "CreatedUtc": now,
+        "_FiscalYearId": year["Id"],
     }
     return store.put("vouchers", voucher)
 
 
-def _row(store: Store, year: dict[str, Any], row: dict[str, Any], field: str, day: date,
-         manual: bool, use_default_vat_codes: bool, automatic_vat: bool
-         ) -> list[dict[str, Any]]:
+def _row(
+    store: Store,
+    year: dict[str, Any],
+    row: dict[str, Any],
+    field: str,
+    day: date,
+    manual: bool,
+    use_default_vat_codes: bool,
+    automatic_vat: bool,
+) -> list[dict[str, Any]]:
     number = int(row["AccountNumber"])
     account = rules.account_for(store, year, number, f"{field}AccountNumber", manual)
     debit, credit = amount(row.get("DebitAmount")), amount(row.get("CreditAmount"))
@@ -92,8 +120,11 @@ def _row(store: Store, year: dict[str, Any], row: dict[str, Any], field: str, da
         if value < 0:
             raise validation(f"{field}{name} must not be negative.", f"{field}{name}", "Range")
     if debit and credit:
-        raise validation("A voucher row has either a debit or a credit amount, not both.",
-                         f"{field}DebitAmount", "DebitAndCredit")
+        raise validation(
+            "A voucher row has either a debit or a credit amount, not both.",
+            f"{field}DebitAmount",
+            "DebitAndCredit",
+        )
     rules.check_dimensions(store, row, field, day, account)
     vat_code_id = account.get("VatCodeId")
     if not use_default_vat_codes and row.get("VatCodeId"):
@@ -101,24 +132,31 @@ def _row(store: Store, year: dict[str, Any], row: dict[str, Any], field: str, da
         if store.get("vatcodes", vat_code_id) is None:
             raise not_found("VAT code", vat_code_id, f"{field}VatCodeId")
     out = {
-        "AccountNumber": number, "AccountDescription": account["Name"],
-        "DebitAmount": to_money(debit), "CreditAmount": to_money(credit),
+        "AccountNumber": number,
+        "AccountDescription": account["Name"],
+        "DebitAmount": to_money(debit),
+        "CreditAmount": to_money(credit),
         "TransactionText": row.get("TransactionText"),
         "CostCenterItemId1": _lower(row.get("CostCenterItemId1")),
         "CostCenterItemId2": _lower(row.get("CostCenterItemId2")),
         "CostCenterItemId3": _lower(row.get("CostCenterItemId3")),
-        "VatCodeId": vat_code_id, "VatCodeAndPercent": vat_label(store, vat_code_id),
-        "VatAmount": row.get("VatAmount"), "Quantity": row.get("Quantity"),
-        "Weight": row.get("Weight"), "DeliveryDate": row.get("DeliveryDate"),
-        "HarvestYear": row.get("HarvestYear"), "ProjectId": _lower(row.get("ProjectId")),
+        "VatCodeId": vat_code_id,
+        "VatCodeAndPercent": vat_label(store, vat_code_id),
+        "VatAmount": row.get("VatAmount"),
+        "Quantity": row.get("Quantity"),
+        "Weight": row.get("Weight"),
+        "DeliveryDate": row.get("DeliveryDate"),
+        "HarvestYear": row.get("HarvestYear"),
+        "ProjectId": _lower(row.get("ProjectId")),
     }
     if not automatic_vat:
         return [out]
     return _split_vat(store, year, out, field)
 
 
-def _split_vat(store: Store, year: dict[str, Any], row: dict[str, Any], field: str
-               ) -> list[dict[str, Any]]:
+def _split_vat(
+    store: Store, year: dict[str, Any], row: dict[str, Any], field: str
+) -> list[dict[str, Any]]:
     code = store.get("vatcodes", row["VatCodeId"]) if row["VatCodeId"] else None
     rate = Decimal(code["VatRate"]) if code else Decimal(0)
     vat_account = (code or {}).get("RelatedAccounts", {}).get("AccountNumber1")
@@ -128,17 +166,26 @@ def _split_vat(store: Store, year: dict[str, Any], row: dict[str, Any], field: s
     gross = row[side]
     vat = to_money(gross * rate / (1 + rate))
     account = rules.account_for(store, year, vat_account, f"{field}AccountNumber")
-    vat_row = {**row, "AccountNumber": vat_account, "AccountDescription": account["Name"],
-               "DebitAmount": ZERO, "CreditAmount": ZERO, "CostCenterItemId1": None,
-               "CostCenterItemId2": None, "CostCenterItemId3": None, "ProjectId": None,
-               "VatCodeId": account.get("VatCodeId"),
-               "VatCodeAndPercent": vat_label(store, account.get("VatCodeId"))}
+    vat_row = {
+        **row,
+        "AccountNumber": vat_account,
+        "AccountDescription": account["Name"],
+        "DebitAmount": ZERO,
+        "CreditAmount": ZERO,
+        "CostCenterItemId1": None,
+        "CostCenterItemId2": None,
+        "CostCenterItemId3": None,
+        "ProjectId": None,
+        "VatCodeId": account.get("VatCodeId"),
+        "VatCodeAndPercent": vat_label(store, account.get("VatCodeId")),
+    }
     vat_row[side] = vat
     return [{**row, side: gross - vat}, vat_row]
 
 
-def _attachments(store: Store, link: dict[str, Any] | None, voucher_id: str, prefix: str
-                 ) -> dict[str, Any] | None:
+def _attachments(
+    store: Store, link: dict[str, Any] | None, voucher_id: str, prefix: str
+) -> dict[str, Any] | None:
     if not link:
         return None
     ids = [a.lower() for a in link.get("AttachmentIds") or []]
@@ -147,12 +194,20 @@ def _attachments(store: Store, link: dict[str, Any] | None, voucher_id: str, pre
         if attachment is None:
             raise not_found("Attachment", ident, f"{prefix}Attachments.AttachmentIds[{index}]")
         if attachment.get("DocumentId") and attachment["DocumentId"] != voucher_id:
-            raise VismaError(errors.CONFLICT, f"The attachment {ident} is already linked.",
-                             errors=[])
+            raise VismaError(
+                errors.CONFLICT, f"The attachment {ident} is already linked.", errors=[]
+            )
     for ident in ids:
         attachment = store.get("attachments", ident)
-        store.put("attachments", {**attachment, "DocumentId": voucher_id,
-                                  "AttachedDocumentType": 3, "AttachmentStatus": 1})
+        store.put(
+            "attachments",
+            {
+                **attachment,
+                "DocumentId": voucher_id,
+                "AttachedDocumentType": 3,
+                "AttachmentStatus": 1,
+            },
+        )
     return {"DocumentId": voucher_id, "DocumentType": 3, "AttachmentIds": ids}
 
 

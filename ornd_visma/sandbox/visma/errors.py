@@ -52,8 +52,12 @@ class FieldError:
     key: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"Field": self.field, "ErrorCode": self.code, "Message": self.message,
-                "Key": self.key}
+        return {
+            "Field": self.field,
+            "ErrorCode": self.code,
+            "Message": self.message,
+            "Key": self.key,
+        }
 
 
 @dataclass
@@ -70,8 +74,9 @@ class VismaError(Exception):
         return f"{self.code}: {self.message}"
 
 
-def validation(message: str, field_name: str = "", code: str = "Invalid",
-               key: str | None = None) -> VismaError:
+def validation(
+    message: str, field_name: str = "", code: str = "Invalid", key: str | None = None
+) -> VismaError:
     """A 2000 with one field error."""
     return VismaError(VALIDATION, message, 400, [FieldError(field_name, code, message, key)])
 
@@ -83,34 +88,49 @@ def not_found(what: str, ident: object, field_name: str = "", status: int = 400)
     return VismaError(NOT_FOUND, message, status, errors)
 
 
-def body(code: int, message: str, errors: list[FieldError] | None = None,
-         with_errors: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {"ErrorCode": code, "DeveloperErrorMessage": message,
-                            "ErrorId": str(uuid.uuid4())}
+def body(
+    code: int, message: str, errors: list[FieldError] | None = None, with_errors: bool = True
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "ErrorCode": code,
+        "DeveloperErrorMessage": message,
+        "ErrorId": str(uuid.uuid4()),
+    }
     if with_errors:
         data["Errors"] = [e.as_json() for e in errors or []]
     return data
 
 
 def error_response(error: VismaError) -> Response:
-    return Response(orjson.dumps(body(error.code, error.message, error.errors)),
-                    status_code=error.status, media_type=JSON_TYPE, headers=error.headers)
+    return Response(
+        orjson.dumps(body(error.code, error.message, error.errors)),
+        status_code=error.status,
+        media_type=JSON_TYPE,
+        headers=error.headers,
+    )
 
 
 def rate_limited(limit: int, retry_after: int) -> Response:
-    message = (f"API calls quota exceeded! maximum admitted {limit} per Minute. "
-               f"Try again in {retry_after} seconds.")
-    return Response(orjson.dumps(body(TOO_MANY_REQUESTS, message, with_errors=False)),
-                    status_code=429, media_type="application/json;charset=UTF-8")
+    message = (
+        f"API calls quota exceeded! maximum admitted {limit} per Minute. "
+        f"Try again in {retry_after} seconds."
+    )
+    return Response(
+        orjson.dumps(body(TOO_MANY_REQUESTS, message, with_errors=False)),
+        status_code=429,
+        media_type="application/json;charset=UTF-8",
+    )
 
 
 def internal_error() -> Response:
     message = "An internal server error occurred. Please report the ErrorId to support."
-    return Response(orjson.dumps(body(INTERNAL, message)), status_code=500,
-                    media_type=JSON_TYPE)
+    return Response(orjson.dumps(body(INTERNAL, message)), status_code=500, media_type=JSON_TYPE)
 
 
 def unavailable() -> Response:
     """What the gateway in front of the API answers when the backend is down."""
-    return Response(b"<html><body><h1>503 Service Unavailable</h1></body></html>",
-                    status_code=503, media_type="text/html")
+    return Response(
+        b"<html><body><h1>503 Service Unavailable</h1></body></html>",
+        status_code=503,
+        media_type="text/html",
+    )

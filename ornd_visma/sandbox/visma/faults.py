@@ -73,5 +73,10 @@ class Dropped(Response):
         self.background = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.inner.status_code,
-                    "headers": self.inner.raw_headers})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.inner.status_code,
+                "headers": self.inner.raw_headers,
+            }
+        )

@@ -69,8 +69,9 @@ class Call:
     def param(self, name: str) -> str:
         return self.params[name].lower()
 
-    def answer(self, doc: dict[str, Any], schema_name: str | None = None,
-               status: int = 200) -> Response:
+    def answer(
+        self, doc: dict[str, Any], schema_name: str | None = None, status: int = 200
+    ) -> Response:
         """One resource, completed to every property of its schema."""
         name = schema_name or spec.response_schema_name(self.method, self.path)
         return json_response(spec.blank(name, doc) if name else doc, status)
@@ -95,10 +96,14 @@ class Call:
         size = min(_positive(query, "$pagesize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
         total = len(docs)
         pages = (total + size - 1) // size
-        meta = {"CurrentPage": number, "PageSize": size, "TotalNumberOfPages": pages,
-                "TotalNumberOfResults": total,
-                "ServerTimeUtc": utc_stamp(self.clock.now())[:19] + "Z"}
-        page = docs[(number - 1) * size: number * size]
+        meta = {
+            "CurrentPage": number,
+            "PageSize": size,
+            "TotalNumberOfPages": pages,
+            "TotalNumberOfResults": total,
+            "ServerTimeUtc": utc_stamp(self.clock.now())[:19] + "Z",
+        }
+        page = docs[(number - 1) * size : number * size]
         data = [spec.blank(name, doc.maps[0]) if name else doc.maps[0] for doc in page]
         return json_response({"Meta": meta, "Data": data})
 
@@ -108,6 +113,8 @@ def _positive(query: dict[str, str], name: str, default: int) -> int:
         return default
     text = query[name].strip()
     if not text.isdigit() or int(text) < 1:
-        raise VismaError(QUERY_PARAMETER, f"Invalid query parameter: {name}={query[name]!r} "
-                                          f"must be a positive integer.")
+        raise VismaError(
+            QUERY_PARAMETER,
+            f"Invalid query parameter: {name}={query[name]!r} must be a positive integer.",
+        )
     return int(text)

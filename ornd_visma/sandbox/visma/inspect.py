@@ -50,8 +50,9 @@ def inspect_store(store: Store) -> dict[str, Any]:
             debit, credit = amount(row.get("DebitAmount")), amount(row.get("CreditAmount"))
             total_debit += debit
             total_credit += credit
-            entry = accounts.setdefault(number, {"name": names.get(number), "debit": ZERO,
-                                                 "credit": ZERO})
+            entry = accounts.setdefault(
+                number, {"name": names.get(number), "debit": ZERO, "credit": ZERO}
+            )
             entry["debit"] += debit
             entry["credit"] += credit
             for slot in (1, 2, 3):
@@ -60,9 +61,16 @@ def inspect_store(store: Store) -> dict[str, Any]:
                     continue
                 item = items.get(item_id, {})
                 center = centers.get(item.get("CostCenterId"), {})
-                bucket = per_item.setdefault(item_id, {
-                    "name": item.get("Name"), "short_name": item.get("ShortName"),
-                    "cost_center": center.get("Number"), "debit": ZERO, "credit": ZERO})
+                bucket = per_item.setdefault(
+                    item_id,
+                    {
+                        "name": item.get("Name"),
+                        "short_name": item.get("ShortName"),
+                        "cost_center": center.get("Number"),
+                        "debit": ZERO,
+                        "credit": ZERO,
+                    },
+                )
                 bucket["debit"] += debit
                 bucket["credit"] += credit
             code = codes.get(row.get("VatCodeId") or "")
@@ -75,13 +83,23 @@ def inspect_store(store: Store) -> dict[str, Any]:
     vat_codes = {}
     for code in sorted(codes.values(), key=lambda c: c["Code"]):
         if code["Code"] in per_code:
-            vat_codes[code["Code"]] = {"description": code["Description"],
-                                       "rate": code["VatRate"], **per_code[code["Code"]]}
-    collections = {"customers": "customers", "ledger_items": "customerledgeritems",
-                   "invoices": "customerinvoices", "drafts": "customerinvoicedrafts",
-                   "vouchers": "vouchers", "articles": "articles",
-                   "cost_center_items": "costcenteritems", "projects": "projects",
-                   "attachments": "attachments", "partner_resource_links": "partnerresourcelinks"}
+            vat_codes[code["Code"]] = {
+                "description": code["Description"],
+                "rate": code["VatRate"],
+                **per_code[code["Code"]],
+            }
+    collections = {
+        "customers": "customers",
+        "ledger_items": "customerledgeritems",
+        "invoices": "customerinvoices",
+        "drafts": "customerinvoicedrafts",
+        "vouchers": "vouchers",
+        "articles": "articles",
+        "cost_center_items": "costcenteritems",
+        "projects": "projects",
+        "attachments": "attachments",
+        "partner_resource_links": "partnerresourcelinks",
+    }
     result: dict[str, Any] = {
         "company": (store.meta("company") or {}).get("Name"),
         "accounting_locked_to": (store.meta("company") or {}).get("AccountingLockedTo"),
@@ -91,8 +109,10 @@ def inspect_store(store: Store) -> dict[str, Any]:
         result[name] = [_public(d) for d in store.all(collections[name])]
     result["totals"] = {
         "accounts": dict(sorted(accounts.items(), key=lambda kv: int(kv[0]))),
-        "cost_center_items": per_item, "vat_codes": vat_codes,
-        "debit": total_debit, "credit": total_credit,
+        "cost_center_items": per_item,
+        "vat_codes": vat_codes,
+        "debit": total_debit,
+        "credit": total_credit,
         "balanced": total_debit == total_credit,
     }
     return result
@@ -101,10 +121,23 @@ def inspect_store(store: Store) -> dict[str, Any]:
 def inspect_state(state_dir: Path) -> dict[str, Any]:
     """The inspection of the Visma state persisted under `state_dir` (empty if none)."""
     if not db_path(Path(state_dir)).exists():
-        return {"company": None, "counts": {}, "customers": [], "ledger_items": [],
-                "invoices": [], "drafts": [], "vouchers": [],
-                "totals": {"accounts": {}, "cost_center_items": {}, "vat_codes": {},
-                           "debit": 0, "credit": 0, "balanced": True}}
+        return {
+            "company": None,
+            "counts": {},
+            "customers": [],
+            "ledger_items": [],
+            "invoices": [],
+            "drafts": [],
+            "vouchers": [],
+            "totals": {
+                "accounts": {},
+                "cost_center_items": {},
+                "vat_codes": {},
+                "debit": 0,
+                "credit": 0,
+                "balanced": True,
+            },
+        }
     store = Store(Path(state_dir), readonly=True)
     try:
         return jsonable(inspect_store(store))

@@ -202,8 +202,9 @@ class _Parser:
         if token.kind == "datetime":
             moment = parse_date_time(token.text)
             if moment is None:
-                raise VismaError(INVALID_INPUT,
-                                 f"Invalid DateTime '{token.text}'; use yyyy-MM-ddTHH:mm:ss.FFZ")
+                raise VismaError(
+                    INVALID_INPUT, f"Invalid DateTime '{token.text}'; use yyyy-MM-ddTHH:mm:ss.FFZ"
+                )
             return ("lit", _aware(moment), "datetime")
         if token.kind == "number":
             text = token.text.rstrip("mMdDfFlL")
@@ -382,8 +383,9 @@ def _call(name: str, args: list[Any]) -> Any:
     return Decimal(getattr(args[0], name))
 
 
-def parse_orderby(text: str, properties: dict[str, tuple[set[str], str | None]]
-                  ) -> list[tuple[str, str, bool]]:
+def parse_orderby(
+    text: str, properties: dict[str, tuple[set[str], str | None]]
+) -> list[tuple[str, str, bool]]:
     """`Prop [asc|desc], ...` → [(property, kind, descending)]."""
     keys = []
     for part in text.split(","):
@@ -398,10 +400,12 @@ def parse_orderby(text: str, properties: dict[str, tuple[set[str], str | None]]
     return keys
 
 
-def sort_items(items: list[dict[str, Any]], keys: list[tuple[str, str, bool]]
-               ) -> list[dict[str, Any]]:
+def sort_items(
+    items: list[dict[str, Any]], keys: list[tuple[str, str, bool]]
+) -> list[dict[str, Any]]:
     result = list(items)
     for name, kind, descending in reversed(keys):
+
         def key(item: dict[str, Any], name: str = name, kind: str = kind) -> tuple:
             value = _value(item, name, kind)
             return (value is not None, value if value is not None else 0)

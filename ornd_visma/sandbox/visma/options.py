@@ -83,8 +83,9 @@ class VismaOptions:
             elif name == "today":
                 values[name] = date.fromisoformat(value) if isinstance(value, str) else value
             elif isinstance(current, bool):
-                values[name] = value if isinstance(value, bool) else \
-                    str(value).lower() in ("1", "true", "yes")
+                values[name] = (
+                    value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+                )
             elif isinstance(current, int):
                 values[name] = int(value)
             elif isinstance(current, float):

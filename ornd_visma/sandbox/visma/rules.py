@@ -33,48 +33,64 @@ def fiscal_year_for(store: Store, day: date, field: str = "") -> dict[str, Any]:
         if start <= day <= end:
             return year
     message = f"There is no fiscal year for the date {day.isoformat()}."
-    raise VismaError(errors.FISCAL_YEAR_MISSING, message,
-                     errors=[FieldError(field, "FiscalYearDoesNotExist", message)])
+    raise VismaError(
+        errors.FISCAL_YEAR_MISSING,
+        message,
+        errors=[FieldError(field, "FiscalYearDoesNotExist", message)],
+    )
 
 
 def locked_to(store: Store) -> date | None:
     return day_of((store.meta("company") or {}).get("AccountingLockedTo"))
 
 
-def check_open(store: Store, day: date, field: str,
-               locked_code: int = errors.LOCKED_PERIOD) -> dict[str, Any]:
+def check_open(
+    store: Store, day: date, field: str, locked_code: int = errors.LOCKED_PERIOD
+) -> dict[str, Any]:
     """The fiscal year of `day`, which must be open and after the locked period."""
     year = fiscal_year_for(store, day, field)
     if year.get("IsLockedForAccounting"):
         message = f"The fiscal year of {day.isoformat()} is locked for accounting."
-        raise VismaError(errors.LOCKED_YEAR, message,
-                         errors=[FieldError(field, "VoucherDateIsInLockedYear", message)])
+        raise VismaError(
+            errors.LOCKED_YEAR,
+            message,
+            errors=[FieldError(field, "VoucherDateIsInLockedYear", message)],
+        )
     lock = locked_to(store)
     if lock is not None and day <= lock:
-        message = (f"The date {day.isoformat()} is in a locked period "
-                   f"(accounting is locked up to and including {lock.isoformat()}).")
-        raise VismaError(locked_code, message,
-                         errors=[FieldError(field, "VoucherDateIsInLockedPeriod", message)])
+        message = (
+            f"The date {day.isoformat()} is in a locked period "
+            f"(accounting is locked up to and including {lock.isoformat()})."
+        )
+        raise VismaError(
+            locked_code, message, errors=[FieldError(field, "VoucherDateIsInLockedPeriod", message)]
+        )
     return year
 
 
-def account_for(store: Store, year: dict[str, Any], number: int, field: str,
-                manual: bool = False) -> dict[str, Any]:
+def account_for(
+    store: Store, year: dict[str, Any], number: int, field: str, manual: bool = False
+) -> dict[str, Any]:
     account = store.get("accounts", account_key(year["Id"], number))
     if account is None:
         message = f"The account {number} does not exist in the fiscal year {year['StartDate'][:4]}."
-        raise VismaError(errors.ACCOUNT_NOT_FOUND, message,
-                         errors=[FieldError(field, "AccountNotFound", message)])
+        raise VismaError(
+            errors.ACCOUNT_NOT_FOUND,
+            message,
+            errors=[FieldError(field, "AccountNotFound", message)],
+        )
     if not account.get("IsActive", True):
         raise validation(f"The account {number} is inactive.", field, "InactiveAccount")
     if manual and account.get("IsBlockedForManualBooking"):
-        raise validation(f"The account {number} is blocked for manual booking.", field,
-                         "BlockedForManualBooking")
+        raise validation(
+            f"The account {number} is blocked for manual booking.", field, "BlockedForManualBooking"
+        )
     return account
 
 
-def check_dimensions(store: Store, row: dict[str, Any], prefix: str, day: date,
-                     account: dict[str, Any] | None = None) -> None:
+def check_dimensions(
+    store: Store, row: dict[str, Any], prefix: str, day: date, account: dict[str, Any] | None = None
+) -> None:
     """Cost center items (per slot) and project of a voucher or invoice row."""
     used = False
     for slot in (1, 2, 3):
@@ -89,15 +105,25 @@ def check_dimensions(store: Store, row: dict[str, Any], prefix: str, day: date,
             raise not_found("Cost center item", ident, field)
         center = store.get("costcenters", item["CostCenterId"]) or {}
         if center.get("Number") != slot:
-            raise validation(f"The cost center item {ident} belongs to cost center "
-                             f"{center.get('Number')}, not {slot}.", field, "WrongCostCenter")
+            raise validation(
+                f"The cost center item {ident} belongs to cost center "
+                f"{center.get('Number')}, not {slot}.",
+                field,
+                "WrongCostCenter",
+            )
         if not item.get("IsActive") or not center.get("IsActive"):
             message = f"The cost center item {ident} or its cost center is inactive."
-            raise VismaError(errors.INACTIVE_COST_CENTER, message,
-                             errors=[FieldError(field, "InactiveCostCenter", message)])
+            raise VismaError(
+                errors.INACTIVE_COST_CENTER,
+                message,
+                errors=[FieldError(field, "InactiveCostCenter", message)],
+            )
     if used and account is not None and not account.get("IsCostCenterAllowed"):
-        raise validation(f"The account {account['Number']} does not allow cost centers.",
-                         f"{prefix}CostCenterItemId1", "CostCenterNotAllowed")
+        raise validation(
+            f"The account {account['Number']} does not allow cost centers.",
+            f"{prefix}CostCenterItemId1",
+            "CostCenterNotAllowed",
+        )
     project_id = row.get("ProjectId")
     if project_id:
         field = f"{prefix}ProjectId"
@@ -107,11 +133,15 @@ def check_dimensions(store: Store, row: dict[str, Any], prefix: str, day: date,
         end = day_of(project.get("EndDate"))
         if project.get("Status") == 2 or (end is not None and end < day):
             message = f"The project {project['Number']} has ended."
-            raise VismaError(errors.PROJECT_ENDED, message,
-                             errors=[FieldError(field, "ProjectEnded", message)])
+            raise VismaError(
+                errors.PROJECT_ENDED, message, errors=[FieldError(field, "ProjectEnded", message)]
+            )
         if account is not None and not account.get("IsProjectAllowed"):
-            raise validation(f"The account {account['Number']} does not allow projects.",
-                             field, "ProjectNotAllowed")
+            raise validation(
+                f"The account {account['Number']} does not allow projects.",
+                field,
+                "ProjectNotAllowed",
+            )
 
 
 def check_decimals(value: Decimal | int, field: str, allowed: int = 2) -> None:
@@ -119,20 +149,21 @@ def check_decimals(value: Decimal | int, field: str, allowed: int = 2) -> None:
         raise validation(f"{field} may have at most {allowed} decimals.", field, "Precision")
 
 
-def referenced(store: Store, collection: str, ident: Any, what: str,
-               field: str) -> dict[str, Any]:
+def referenced(store: Store, collection: str, ident: Any, what: str, field: str) -> dict[str, Any]:
     doc = store.get(collection, ident)
     if doc is None:
         raise not_found(what, ident, field)
     return doc
 
 
-def unique(store: Store, collection: str, key: str, value: Any, field: str,
-           exclude: str | None = None) -> None:
+def unique(
+    store: Store, collection: str, key: str, value: Any, field: str, exclude: str | None = None
+) -> None:
     if value is None:
         return
     for doc in store.all(collection):
         if doc.get(key) == value and doc.get("Id") != exclude:
             message = f"{field} '{value}' is already in use; it must be unique."
-            raise VismaError(errors.CONFLICT, message,
-                             errors=[FieldError(field, "Duplicate", message)])
+            raise VismaError(
+                errors.CONFLICT, message, errors=[FieldError(field, "Duplicate", message)]
+            )

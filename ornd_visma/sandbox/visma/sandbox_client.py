@@ -24,27 +24,46 @@ def _root(base_url: str) -> str:
     return root[: -len("/v2")] if root.endswith("/v2") else root
 
 
-def sandbox_tokens(base_url: str, client_id: str = SANDBOX, client_secret: str = SANDBOX,
-                   scope: str = SCOPES, redirect_uri: str = REDIRECT_URI) -> SandboxTokens:
+def sandbox_tokens(
+    base_url: str,
+    client_id: str = SANDBOX,
+    client_secret: str = SANDBOX,
+    scope: str = SCOPES,
+    redirect_uri: str = REDIRECT_URI,
+) -> SandboxTokens:
     """Run the authorization-code flow against the sandbox at `base_url` (with or without
     `/v2`) and return the tokens."""
     root = _root(base_url)
     with httpx.Client(timeout=10.0) as client:
-        answer = client.get(f"{root}/connect/authorize", params={
-            "client_id": client_id, "redirect_uri": redirect_uri, "response_type": "code",
-            "scope": scope, "state": "sandbox"})
+        answer = client.get(
+            f"{root}/connect/authorize",
+            params={
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "scope": scope,
+                "state": "sandbox",
+            },
+        )
         if answer.status_code != 302:
             raise RuntimeError(f"authorize answered {answer.status_code}: {answer.text}")
         query = parse_qs(urlsplit(answer.headers["location"]).query)
         if "code" not in query:
             raise RuntimeError(f"authorize refused: {answer.headers['location']}")
-        token = client.post(f"{root}/connect/token", auth=(client_id, client_secret), data={
-            "grant_type": "authorization_code", "code": query["code"][0],
-            "redirect_uri": redirect_uri})
+        token = client.post(
+            f"{root}/connect/token",
+            auth=(client_id, client_secret),
+            data={
+                "grant_type": "authorization_code",
+                "code": query["code"][0],
+                "redirect_uri": redirect_uri,
+            },
+        )
         token.raise_for_status()
         data = token.json()
-    return SandboxTokens(data["access_token"], data.get("refresh_token", ""),
-                         int(data["expires_in"]))
+    return SandboxTokens(
+        data["access_token"], data.get("refresh_token", ""), int(data["expires_in"])
+    )
 
 
 def sandbox_refresh_token(base_url: str) -> str:

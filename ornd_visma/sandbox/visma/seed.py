@@ -36,8 +36,7 @@ VAT_CODES: list[tuple[str, str, str, int | None]] = [
     ("12", "Utgående moms 6 %", "0.06", 2631),
     ("00", "Försäljning 0 % (ingen moms)", "0", None),
     ("42", "Momsfri försäljning (undantagen från moms)", "0", None),
-    ("39", "Försäljning av tjänster till annat EU-land, omvänd betalningsskyldighet", "0",
-     None),
+    ("39", "Försäljning av tjänster till annat EU-land, omvänd betalningsskyldighet", "0", None),
     ("40", "Försäljning av tjänster utanför EU", "0", None),
     ("35", "Försäljning av varor till annat EU-land", "0", None),
     ("36", "Export av varor utanför EU", "0", None),
@@ -114,65 +113,136 @@ ACCOUNTS: list[tuple[int, str, str | None]] = [
     (8999, "Årets resultat", None),
 ]
 
-CLASS_NAMES = {1: "Tillgångar", 2: "Eget kapital och skulder", 3: "Rörelsens inkomster",
-               4: "Utgifter/kostnader för varor, material och vissa köpta tjänster",
-               5: "Övriga externa rörelseutgifter/kostnader",
-               6: "Övriga externa rörelseutgifter/kostnader",
-               7: "Utgifter/kostnader för personal, avskrivningar m.m.",
-               8: "Finansiella och andra inkomster/intäkter och utgifter/kostnader"}
+CLASS_NAMES = {
+    1: "Tillgångar",
+    2: "Eget kapital och skulder",
+    3: "Rörelsens inkomster",
+    4: "Utgifter/kostnader för varor, material och vissa köpta tjänster",
+    5: "Övriga externa rörelseutgifter/kostnader",
+    6: "Övriga externa rörelseutgifter/kostnader",
+    7: "Utgifter/kostnader för personal, avskrivningar m.m.",
+    8: "Finansiella och andra inkomster/intäkter och utgifter/kostnader",
+}
 
-_SLOTS = ("DomesticSalesSubjectToReversedConstructionVatAccountNumber",
-          "DomesticSalesSubjectToVatAccountNumber", "DomesticSalesVatExemptAccountNumber",
-          "ForeignSalesSubjectToMossAccountNumber",
-          "ForeignSalesSubjectToThirdPartySalesAccountNumber",
-          "ForeignSalesSubjectToVatWithinEuAccountNumber",
-          "ForeignSalesVatExemptOutsideEuAccountNumber",
-          "ForeignSalesVatExemptWithinEuAccountNumber",
-          "DomesticSalesVatCodeExemptAccountNumber")
+_SLOTS = (
+    "DomesticSalesSubjectToReversedConstructionVatAccountNumber",
+    "DomesticSalesSubjectToVatAccountNumber",
+    "DomesticSalesVatExemptAccountNumber",
+    "ForeignSalesSubjectToMossAccountNumber",
+    "ForeignSalesSubjectToThirdPartySalesAccountNumber",
+    "ForeignSalesSubjectToVatWithinEuAccountNumber",
+    "ForeignSalesVatExemptOutsideEuAccountNumber",
+    "ForeignSalesVatExemptWithinEuAccountNumber",
+    "DomesticSalesVatCodeExemptAccountNumber",
+)
 
 # (name, english, type, vat rate text, fraction, {slot: account})
 CODINGS: list[tuple[str, str, str, str, str, dict[str, int]]] = [
-    ("Tjänster 25 %", "Services 25 %", "Service", "25%", "0.25",
-     {"DomesticSalesSubjectToVatAccountNumber": 3001,
-      "ForeignSalesSubjectToVatWithinEuAccountNumber": 3001,
-      "ForeignSalesVatExemptWithinEuAccountNumber": 3308,
-      "ForeignSalesVatExemptOutsideEuAccountNumber": 3305,
-      "ForeignSalesSubjectToThirdPartySalesAccountNumber": 3308}),
-    ("Tjänster 12 %", "Services 12 %", "Service", "12%", "0.12",
-     {"DomesticSalesSubjectToVatAccountNumber": 3002,
-      "ForeignSalesSubjectToVatWithinEuAccountNumber": 3002,
-      "ForeignSalesVatExemptWithinEuAccountNumber": 3308,
-      "ForeignSalesVatExemptOutsideEuAccountNumber": 3305}),
-    ("Tjänster 6 %", "Services 6 %", "Service", "6%", "0.06",
-     {"DomesticSalesSubjectToVatAccountNumber": 3003,
-      "ForeignSalesSubjectToVatWithinEuAccountNumber": 3003,
-      "ForeignSalesVatExemptWithinEuAccountNumber": 3308,
-      "ForeignSalesVatExemptOutsideEuAccountNumber": 3305}),
-    ("Tjänster momsfri", "Services VAT exempt", "Service", "0%", "0",
-     {"DomesticSalesVatExemptAccountNumber": 3004,
-      "ForeignSalesVatExemptWithinEuAccountNumber": 3004,
-      "ForeignSalesVatExemptOutsideEuAccountNumber": 3004,
-      "ForeignSalesSubjectToVatWithinEuAccountNumber": 3004}),
-    ("Hyresintäkter momsfri", "Rental income VAT exempt", "Service", "0%", "0",
-     {"DomesticSalesVatExemptAccountNumber": 3911,
-      "ForeignSalesVatExemptWithinEuAccountNumber": 3911,
-      "ForeignSalesVatExemptOutsideEuAccountNumber": 3911,
-      "ForeignSalesSubjectToVatWithinEuAccountNumber": 3911}),
-    ("Varor 25 %", "Goods 25 %", "Goods", "25%", "0.25",
-     {"DomesticSalesSubjectToVatAccountNumber": 3001,
-      "ForeignSalesSubjectToVatWithinEuAccountNumber": 3106,
-      "ForeignSalesVatExemptWithinEuAccountNumber": 3108,
-      "ForeignSalesVatExemptOutsideEuAccountNumber": 3105}),
-    ("Varor 12 %", "Goods 12 %", "Goods", "12%", "0.12",
-     {"DomesticSalesSubjectToVatAccountNumber": 3002,
-      "ForeignSalesSubjectToVatWithinEuAccountNumber": 3002,
-      "ForeignSalesVatExemptWithinEuAccountNumber": 3108,
-      "ForeignSalesVatExemptOutsideEuAccountNumber": 3105}),
-    ("Varor 6 %", "Goods 6 %", "Goods", "6%", "0.06",
-     {"DomesticSalesSubjectToVatAccountNumber": 3003,
-      "ForeignSalesSubjectToVatWithinEuAccountNumber": 3003,
-      "ForeignSalesVatExemptWithinEuAccountNumber": 3108,
-      "ForeignSalesVatExemptOutsideEuAccountNumber": 3105}),
+    (
+        "Tjänster 25 %",
+        "Services 25 %",
+        "Service",
+        "25%",
+        "0.25",
+        {
+            "DomesticSalesSubjectToVatAccountNumber": 3001,
+            "ForeignSalesSubjectToVatWithinEuAccountNumber": 3001,
+            "ForeignSalesVatExemptWithinEuAccountNumber": 3308,
+            "ForeignSalesVatExemptOutsideEuAccountNumber": 3305,
+            "ForeignSalesSubjectToThirdPartySalesAccountNumber": 3308,
+        },
+    ),
+    (
+        "Tjänster 12 %",
+        "Services 12 %",
+        "Service",
+        "12%",
+        "0.12",
+        {
+            "DomesticSalesSubjectToVatAccountNumber": 3002,
+            "ForeignSalesSubjectToVatWithinEuAccountNumber": 3002,
+            "ForeignSalesVatExemptWithinEuAccountNumber": 3308,
+            "ForeignSalesVatExemptOutsideEuAccountNumber": 3305,
+        },
+    ),
+    (
+        "Tjänster 6 %",
+        "Services 6 %",
+        "Service",
+        "6%",
+        "0.06",
+        {
+            "DomesticSalesSubjectToVatAccountNumber": 3003,
+            "ForeignSalesSubjectToVatWithinEuAccountNumber": 3003,
+            "ForeignSalesVatExemptWithinEuAccountNumber": 3308,
+            "ForeignSalesVatExemptOutsideEuAccountNumber": 3305,
+        },
+    ),
+    (
+        "Tjänster momsfri",
+        "Services VAT exempt",
+        "Service",
+        "0%",
+        "0",
+        {
+            "DomesticSalesVatExemptAccountNumber": 3004,
+            "ForeignSalesVatExemptWithinEuAccountNumber": 3004,
+            "ForeignSalesVatExemptOutsideEuAccountNumber": 3004,
+            "ForeignSalesSubjectToVatWithinEuAccountNumber": 3004,
+        },
+    ),
+    (
+        "Hyresintäkter momsfri",
+        "Rental income VAT exempt",
+        "Service",
+        "0%",
+        "0",
+        {
+            "DomesticSalesVatExemptAccountNumber": 3911,
+            "ForeignSalesVatExemptWithinEuAccountNumber": 3911,
+            "ForeignSalesVatExemptOutsideEuAccountNumber": 3911,
+            "ForeignSalesSubjectToVatWithinEuAccountNumber": 3911,
+        },
+    ),
+    (
+        "Varor 25 %",
+        "Goods 25 %",
+        "Goods",
+        "25%",
+        "0.25",
+        {
+            "DomesticSalesSubjectToVatAccountNumber": 3001,
+            "ForeignSalesSubjectToVatWithinEuAccountNumber": 3106,
+            "ForeignSalesVatExemptWithinEuAccountNumber": 3108,
+            "ForeignSalesVatExemptOutsideEuAccountNumber": 3105,
+        },
+    ),
+    (
+        "Varor 12 %",
+        "Goods 12 %",
+        "Goods",
+        "12%",
+        "0.12",
+        {
+            "DomesticSalesSubjectToVatAccountNumber": 3002,
+            "ForeignSalesSubjectToVatWithinEuAccountNumber": 3002,
+            "ForeignSalesVatExemptWithinEuAccountNumber": 3108,
+            "ForeignSalesVatExemptOutsideEuAccountNumber": 3105,
+        },
+    ),
+    (
+        "Varor 6 %",
+        "Goods 6 %",
+        "Goods",
+        "6%",
+        "0.06",
+        {
+            "DomesticSalesSubjectToVatAccountNumber": 3003,
+            "ForeignSalesSubjectToVatWithinEuAccountNumber": 3003,
+            "ForeignSalesVatExemptWithinEuAccountNumber": 3108,
+            "ForeignSalesVatExemptOutsideEuAccountNumber": 3105,
+        },
+    ),
 ]
 
 # (name, english, days, type id, type text)
@@ -196,7 +266,10 @@ UNITS: list[tuple[str, str, str, str]] = [
 ]
 
 COST_CENTERS: list[tuple[int, str, bool]] = [
-    (1, "Kostnadsställe", True), (2, "Avdelning", True), (3, "Dimension 3", False)]
+    (1, "Kostnadsställe", True),
+    (2, "Avdelning", True),
+    (3, "Dimension 3", False),
+]
 
 
 def fiscal_year_id(year: int) -> str:
@@ -213,17 +286,34 @@ def vat_code_id(code: str) -> str:
 
 def company_settings() -> dict[str, Any]:
     return {
-        "Name": "Sandbox Coworking AB", "Email": "ekonomi@sandbox-coworking.example",
-        "Phone": "08-123 456 78", "Address1": "Sveavägen 1", "CountryCode": "SE",
-        "PostalCode": "11157", "City": "Stockholm", "Website": "https://coworking.example",
-        "CurrencyCode": "SEK", "TermsOfPaymentId": seed_id("terms", TERMS[0][0]),
-        "CorporateIdentityNumber": "559999-0001", "VatCode": "SE559999000101",
-        "AccountNumberDigits": 4, "AccountingLockInterval": 0, "ProductVariant": 2,
-        "TypeOfBusiness": 1, "VatPeriod": 1, "ActivatedModules": ["api_standard"],
-        "NextCustomerNumber": 1, "NextCustomerInvoiceNumber": 1, "ShowPricesExclVatPC": False,
-        "UsesCostCenter": True, "UsesProject": True, "DomesticCurrencyRounding": 1,
-        "UsesPaymentReferenceNumber": False, "KeepOriginalDraftDate": True,
-        "UsesTransactionText": True, "CompanyStatus": 1,
+        "Name": "Sandbox Coworking AB",
+        "Email": "ekonomi@sandbox-coworking.example",
+        "Phone": "08-123 456 78",
+        "Address1": "Sveavägen 1",
+        "CountryCode": "SE",
+        "PostalCode": "11157",
+        "City": "Stockholm",
+        "Website": "https://coworking.example",
+        "CurrencyCode": "SEK",
+        "TermsOfPaymentId": seed_id("terms", TERMS[0][0]),
+        "CorporateIdentityNumber": "559999-0001",
+        "VatCode": "SE559999000101",
+        "AccountNumberDigits": 4,
+        "AccountingLockInterval": 0,
+        "ProductVariant": 2,
+        "TypeOfBusiness": 1,
+        "VatPeriod": 1,
+        "ActivatedModules": ["api_standard"],
+        "NextCustomerNumber": 1,
+        "NextCustomerInvoiceNumber": 1,
+        "ShowPricesExclVatPC": False,
+        "UsesCostCenter": True,
+        "UsesProject": True,
+        "DomesticCurrencyRounding": 1,
+        "UsesPaymentReferenceNumber": False,
+        "KeepOriginalDraftDate": True,
+        "UsesTransactionText": True,
+        "CompanyStatus": 1,
     }
 
 
@@ -234,68 +324,119 @@ def seed(store: Store, years: tuple[int, ...]) -> None:
     for code, description, rate, related in VAT_CODES:
         ident = vat_code_id(code)
         if store.get("vatcodes", ident) is None:
-            store.put("vatcodes", {
-                "Id": ident, "Code": code, "Description": description, "VatRate": Decimal(rate),
-                "OssCodeType": 0,
-                "RelatedAccounts": {"AccountNumber1": related, "AccountNumber2": None,
-                                    "AccountNumber3": None}})
+            store.put(
+                "vatcodes",
+                {
+                    "Id": ident,
+                    "Code": code,
+                    "Description": description,
+                    "VatRate": Decimal(rate),
+                    "OssCodeType": 0,
+                    "RelatedAccounts": {
+                        "AccountNumber1": related,
+                        "AccountNumber2": None,
+                        "AccountNumber3": None,
+                    },
+                },
+            )
     for year in sorted(years):
         _seed_year(store, year)
     for name, english, kind, rate_text, rate, slots in CODINGS:
         ident = seed_id("coding", name)
         if store.get("articleaccountcodings", ident) is None:
-            doc = {"Id": ident, "Name": name, "NameEnglish": english, "Type": kind,
-                   "VatRate": rate_text, "IsActive": True, "VatRatePercent": Decimal(rate),
-                   "ChangedUtc": SEEDED_AT}
+            doc = {
+                "Id": ident,
+                "Name": name,
+                "NameEnglish": english,
+                "Type": kind,
+                "VatRate": rate_text,
+                "IsActive": True,
+                "VatRatePercent": Decimal(rate),
+                "ChangedUtc": SEEDED_AT,
+            }
             doc.update({slot: slots.get(slot) for slot in _SLOTS})
             store.put("articleaccountcodings", doc)
     for name, english, days, type_id, type_text in TERMS:
         ident = seed_id("terms", name)
         if store.get("termsofpayments", ident) is None:
-            store.put("termsofpayments", {
-                "Id": ident, "Name": name, "NameEnglish": english, "NumberOfDays": days,
-                "TermsOfPaymentTypeId": type_id, "TermsOfPaymentTypeText": type_text,
-                "AvailableForSales": True, "AvailableForPurchase": True})
+            store.put(
+                "termsofpayments",
+                {
+                    "Id": ident,
+                    "Name": name,
+                    "NameEnglish": english,
+                    "NumberOfDays": days,
+                    "TermsOfPaymentTypeId": type_id,
+                    "TermsOfPaymentTypeText": type_text,
+                    "AvailableForSales": True,
+                    "AvailableForPurchase": True,
+                },
+            )
     for code, name, abbreviation, english in UNITS:
         ident = seed_id("unit", code)
         if store.get("units", ident) is None:
-            store.put("units", {"Id": ident, "Name": name, "Code": code,
-                                "Abbreviation": abbreviation, "AbbreviationEnglish": english})
+            store.put(
+                "units",
+                {
+                    "Id": ident,
+                    "Name": name,
+                    "Code": code,
+                    "Abbreviation": abbreviation,
+                    "AbbreviationEnglish": english,
+                },
+            )
     for number, name, active in COST_CENTERS:
         ident = seed_id("costcenter", number)
         if store.get("costcenters", ident) is None:
-            store.put("costcenters", {"Id": ident, "Number": number, "Name": name,
-                                      "IsActive": active})
+            store.put(
+                "costcenters", {"Id": ident, "Number": number, "Name": name, "IsActive": active}
+            )
 
 
 def _seed_year(store: Store, year: int) -> None:
     ident = fiscal_year_id(year)
     if store.get("fiscalyears", ident) is None:
-        store.put("fiscalyears", {
-            "Id": ident, "StartDate": f"{year}-01-01T00:00:00", "EndDate": f"{year}-12-31T00:00:00",
-            "IsLockedForAccounting": False, "BookkeepingMethod": 0})
+        store.put(
+            "fiscalyears",
+            {
+                "Id": ident,
+                "StartDate": f"{year}-01-01T00:00:00",
+                "EndDate": f"{year}-12-31T00:00:00",
+                "IsLockedForAccounting": False,
+                "BookkeepingMethod": 0,
+            },
+        )
     for number, name, code in ACCOUNTS:
         key = account_key(ident, number)
         if store.get("accounts", key) is None:
             store.put("accounts", account_doc(ident, number, name, code), key)
 
 
-def account_doc(fiscal_year: str, number: int, name: str, code: str | None,
-                stamp: str = SEEDED_AT) -> dict[str, Any]:
+def account_doc(
+    fiscal_year: str, number: int, name: str, code: str | None, stamp: str = SEEDED_AT
+) -> dict[str, Any]:
     klass = int(str(number)[0])
     vat = dict((c, d) for c, d, _, _ in VAT_CODES)
     return {
-        "Name": name, "Number": str(number),
+        "Name": name,
+        "Number": str(number),
         "VatCodeId": vat_code_id(code) if code else None,
         "VatCodeDescription": vat.get(code) if code else None,
-        "FiscalYearId": fiscal_year, "ReferenceCode": None, "Type": klass,
-        "TypeDescription": CLASS_NAMES.get(klass), "ModifiedUtc": stamp, "CreatedUtc": stamp,
-        "IsActive": True, "AllowTransactionText": True, "IsFirstCostCenterMandatory": False,
-        "IsProjectAllowed": klass >= 3, "IsCostCenterAllowed": klass >= 3,
-        "IsBlockedForManualBooking": False, "Description": None,
+        "FiscalYearId": fiscal_year,
+        "ReferenceCode": None,
+        "Type": klass,
+        "TypeDescription": CLASS_NAMES.get(klass),
+        "ModifiedUtc": stamp,
+        "CreatedUtc": stamp,
+        "IsActive": True,
+        "AllowTransactionText": True,
+        "IsFirstCostCenterMandatory": False,
+        "IsProjectAllowed": klass >= 3,
+        "IsCostCenterAllowed": klass >= 3,
+        "IsBlockedForManualBooking": False,
+        "Description": None,
     }
 
 
 def fiscal_year_dates(doc: dict[str, Any]) -> tuple[date, date]:
     return date.fromisoformat(doc["StartDate"][:10]), date.fromisoformat(doc["EndDate"][:10])
-

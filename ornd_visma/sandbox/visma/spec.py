@@ -17,7 +17,7 @@ the document cannot say):
   accept those values (the document's prose enums).
 * `date-time` accepts a date (`2026-05-25`) as well as a date and time, with or without an
   offset, as the API does ("Format: yyyy-mm-dd" on date-time fields).
-* A property given only as a `$ref` to an object schema accepts null.
+* A property given only as a `$ref` to an object schema accepts null, unless it is required.
 * Unknown properties are ignored (the document says `additionalProperties: false`, but the
   .NET deserializer skips unknown members, so a client sending an extra field still works).
 * Read-only properties are validated for type and then ignored: the server computes them.
@@ -86,8 +86,11 @@ def schema(name: str) -> dict[str, Any]:
 
 def ref_name(node: dict[str, Any]) -> str | None:
     ref = node.get("$ref")
-    return ref[len(SCHEMA_PREFIX):] if isinstance(ref, str) and ref.startswith(SCHEMA_PREFIX) \
+    return (
+        ref[len(SCHEMA_PREFIX) :]
+        if isinstance(ref, str) and ref.startswith(SCHEMA_PREFIX)
         else None
+    )
 
 
 def resolve(node: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
@@ -196,8 +199,11 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema_: dict) -> Iter
         return
     if not re.fullmatch(pattern, text):
         found = _PATTERN_DECIMALS.findall(pattern)
-        message = (f"{text} has more than {max(int(n) for n in found)} decimals"
-                   if found and _is_number(instance) else f"{text!r} does not match {pattern!r}")
+        message = (
+            f"{text} has more than {max(int(n) for n in found)} decimals"
+            if found and _is_number(instance)
+            else f"{text!r} does not match {pattern!r}"
+        )
         yield ValidationError(message, validator="pattern")
 
 
@@ -208,8 +214,9 @@ def _description(validator: Any, description: str, instance: Any, schema_: dict)
     if "pattern" not in schema_:
         allowed = max_decimals(schema_)
         if allowed is not None and decimals_of(instance) > allowed:
-            yield ValidationError(f"{decimal_text(instance)} has more than {allowed} decimals",
-                                  validator="pattern")
+            yield ValidationError(
+                f"{decimal_text(instance)} has more than {allowed} decimals", validator="pattern"
+            )
     values = prose_enum(schema_)
     if values is not None and isinstance(instance, int) and instance not in values:
         yield ValidationError(f"{instance} is not one of {sorted(values)}", validator="enum")
@@ -270,10 +277,47 @@ def parse_date_time(value: str) -> datetime | None:
         return None
 
 
+_plain_required = Draft202012Validator.VALIDATORS["required"]
+
+
+def _required(validator: Any, required: list[str], instance: Any, schema_: dict) -> Iterator:
+    """As JSON Schema, and a required object-typed (`$ref`) property may not be null."""
+    yield from _plain_required(validator, required, instance, schema_)
+    if not isinstance(instance, dict):
+        return
+    props = schema_.get("properties", {})
+    for name in required:
+        prop = props.get(name, {})
+        if name in instance and instance[name] is None and "$ref" in prop and "type" not in prop:
+            yield ValidationError(f"{name!r} is a required property", validator="required")
+
+
+_plain_items = Draft202012Validator.VALIDATORS["items"]
+
+
+def _items(validator: Any, items: Any, instance: Any, schema_: dict) -> Iterator:
+    """As JSON Schema, and no null elements in an array of objects."""
+    yield from _plain_items(validator, items, instance, schema_)
+    if isinstance(instance, list) and isinstance(items, dict) and "$ref" in items:
+        for index, element in enumerate(instance):
+            if element is None:
+                error = ValidationError(
+                    "None is not of type 'object'", validator="type", path=[index]
+                )
+                yield error
+
+
 _VismaValidator = validators.extend(
     Draft202012Validator,
-    {"pattern": _pattern, "description": _description, "additionalProperties": _ignore,
-     "unevaluatedProperties": _ignore, "$ref": _ref},
+    {
+        "pattern": _pattern,
+        "description": _description,
+        "additionalProperties": _ignore,
+        "unevaluatedProperties": _ignore,
+        "$ref": _ref,
+        "required": _required,
+        "items": _items,
+    },
 )
 
 
@@ -285,8 +329,11 @@ def _registry() -> Registry:
 
 @functools.cache
 def _validator(name: str) -> Any:
-    return _VismaValidator({"$ref": f"{BASE_URI}{SCHEMA_PREFIX}{name}"},
-                           registry=_registry(), format_checker=_format_checker)
+    return _VismaValidator(
+        {"$ref": f"{BASE_URI}{SCHEMA_PREFIX}{name}"},
+        registry=_registry(),
+        format_checker=_format_checker,
+    )
 
 
 def field_path(parts: Any) -> str:
@@ -313,23 +360,26 @@ def _field_error(error: ValidationError) -> FieldError:
     path = field_path(where)
     label = path or "body"
     if kind == "type":
-        if error.instance is None:
+        if error.instance is None or error.message.startswith("None is not of type"):
             return FieldError(path, "Required", f"The {label} field is required.")
         wanted = error.validator_value
         return FieldError(path, "InvalidType", f"The value of {label} must be of type {wanted}.")
     if kind == "maxLength":
-        return FieldError(path, "MaxLength",
-                          f"{label} must be at most {error.validator_value} characters long.")
+        return FieldError(
+            path, "MaxLength", f"{label} must be at most {error.validator_value} characters long."
+        )
     if kind == "minLength":
-        return FieldError(path, "MinLength",
-                          f"{label} must be at least {error.validator_value} characters long.")
+        return FieldError(
+            path, "MinLength", f"{label} must be at least {error.validator_value} characters long."
+        )
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return FieldError(path, "Range", f"{label} is out of range ({error.message}).")
     if kind == "enum":
         return FieldError(path, "InvalidValue", f"{label} has an invalid value ({error.message}).")
     if kind == "format":
-        return FieldError(path, "InvalidFormat",
-                          f"The value of {label} is not a valid {error.validator_value}.")
+        return FieldError(
+            path, "InvalidFormat", f"The value of {label} is not a valid {error.validator_value}."
+        )
     if kind == "pattern":
         code = "Precision" if "decimals" in error.message else "InvalidFormat"
         return FieldError(path, code, f"{label}: {error.message}.")
@@ -341,8 +391,11 @@ def parse_json(raw: bytes) -> Any:
     try:
         return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise VismaError(VALIDATION, f"The request body is not valid JSON: {exc}",
-                         errors=[FieldError("", "InvalidJson", "Invalid JSON body.")]) from exc
+        raise VismaError(
+            VALIDATION,
+            f"The request body is not valid JSON: {exc}",
+            errors=[FieldError("", "InvalidJson", "Invalid JSON body.")],
+        ) from exc
 
 
 def _reject_constant(name: str) -> Any:
@@ -353,10 +406,14 @@ def validate(name: str, body: Any) -> dict[str, Any]:
     """Check `body` against schema `name`; return it with read-only and unknown fields
     removed. Raises VismaError 2000 listing every problem found."""
     if not isinstance(body, dict):
-        raise VismaError(VALIDATION, "The request body must be a JSON object.",
-                         errors=[FieldError("", "InvalidType", "A JSON object is expected.")])
-    errors = sorted(_validator(name).iter_errors(body),
-                    key=lambda e: (field_path(e.absolute_path), e.validator))
+        raise VismaError(
+            VALIDATION,
+            "The request body must be a JSON object.",
+            errors=[FieldError("", "InvalidType", "A JSON object is expected.")],
+        )
+    errors = sorted(
+        _validator(name).iter_errors(body), key=lambda e: (field_path(e.absolute_path), e.validator)
+    )
     if errors:
         details = [_field_error(e) for e in errors]
         summary = "; ".join(f"{d.field or 'body'}: {d.message}" for d in details[:5])

@@ -101,8 +101,7 @@ class Store:
 
     # --- writing (inside a transaction) ---------------------------------------------------
 
-    def put(self, collection: str, doc: dict[str, Any], ident: str | None = None
-            ) -> dict[str, Any]:
+    def put(self, collection: str, doc: dict[str, Any], ident: str | None = None) -> dict[str, Any]:
         """Store `doc` under `ident` (default: its `Id`)."""
         ident = str(ident if ident is not None else doc["Id"]).lower()
         table = self._docs.setdefault(collection, {})
@@ -188,10 +187,13 @@ class Store:
                     db.execute(
                         "INSERT OR REPLACE INTO docs (collection, id, seq, body) "
                         "VALUES (?, ?, ?, ?)",
-                        (collection, ident, self._seq[(collection, ident)], dumps(doc)))
+                        (collection, ident, self._seq[(collection, ident)], dumps(doc)),
+                    )
             for key in self._meta_dirty:
-                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                           (key, dumps(self._meta[key])))
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    (key, dumps(self._meta[key])),
+                )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

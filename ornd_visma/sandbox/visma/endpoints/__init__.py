@@ -15,7 +15,14 @@ from ornd_visma.sandbox.visma.endpoints import (
 )
 
 ALL_ROUTES = [
-    *reference.ROUTES, *customers.ROUTES, *articles.ROUTES, *costcenters.ROUTES,
-    *projects.ROUTES, *invoices.ROUTES, *ledger.ROUTES, *vouchers.ROUTES,
-    *attachments.ROUTES, *links.ROUTES,
+    *reference.ROUTES,
+    *customers.ROUTES,
+    *articles.ROUTES,
+    *costcenters.ROUTES,
+    *projects.ROUTES,
+    *invoices.ROUTES,
+    *ledger.ROUTES,
+    *vouchers.ROUTES,
+    *attachments.ROUTES,
+    *links.ROUTES,
 ]

@@ -15,12 +15,19 @@ from ornd_visma.sandbox.visma.values import new_id
 def _complete(call: Call, body: dict[str, Any], ident: str | None) -> dict[str, Any]:
     store = call.store
     rules.unique(store, "articles", "Number", body.get("Number"), "Number", ident)
-    coding = rules.referenced(store, "articleaccountcodings", body.get("CodingId"),
-                              "Article account coding", "CodingId")
+    coding = rules.referenced(
+        store, "articleaccountcodings", body.get("CodingId"), "Article account coding", "CodingId"
+    )
     unit = rules.referenced(store, "units", body.get("UnitId"), "Unit", "UnitId")
-    return {**body, "CodingId": coding["Id"], "CodingName": coding["Name"], "UnitId": unit["Id"],
-            "UnitName": unit["Name"], "UnitAbbreviation": unit["Abbreviation"],
-            "IsServiceArticle": coding["Type"] == "Service"}
+    return {
+        **body,
+        "CodingId": coding["Id"],
+        "CodingName": coding["Name"],
+        "UnitId": unit["Id"],
+        "UnitName": unit["Name"],
+        "UnitAbbreviation": unit["Abbreviation"],
+        "IsServiceArticle": coding["Type"] == "Service",
+    }
 
 
 def _get(call: Call) -> dict[str, Any]:
@@ -40,16 +47,24 @@ def get_article(call: Call) -> Response:
 
 def create_article(call: Call) -> Response:
     now = utc_stamp(call.clock.now())
-    article = {**_complete(call, dict(call.body or {}), None), "Id": new_id(), "CreatedUtc": now,
-               "ChangedUtc": now}
+    article = {
+        **_complete(call, dict(call.body or {}), None),
+        "Id": new_id(),
+        "CreatedUtc": now,
+        "ChangedUtc": now,
+    }
     return call.created(call.store.put("articles", article))
 
 
 def update_article(call: Call) -> Response:
     existing = _get(call)
     body = {**existing, **(call.body or {})}
-    article = {**_complete(call, body, existing["Id"]), "Id": existing["Id"],
-               "CreatedUtc": existing["CreatedUtc"], "ChangedUtc": utc_stamp(call.clock.now())}
+    article = {
+        **_complete(call, body, existing["Id"]),
+        "Id": existing["Id"],
+        "CreatedUtc": existing["CreatedUtc"],
+        "ChangedUtc": utc_stamp(call.clock.now()),
+    }
     return call.answer(call.store.put("articles", article))
 
 

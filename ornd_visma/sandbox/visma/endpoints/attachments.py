@@ -21,8 +21,11 @@ CONTENT_TYPES = {"image/jpeg", "image/png", "image/tiff", "application/pdf"}
 def create(call: Call) -> Response:
     body = call.body or {}
     if body["ContentType"].lower() not in CONTENT_TYPES:
-        raise validation(f"ContentType must be one of {', '.join(sorted(CONTENT_TYPES))}.",
-                         "ContentType", "InvalidValue")
+        raise validation(
+            f"ContentType must be one of {', '.join(sorted(CONTENT_TYPES))}.",
+            "ContentType",
+            "InvalidValue",
+        )
     data, url = body.get("Data"), body.get("Url")
     if not data and not url:
         raise validation("Data (base64) or Url is required.", "Data", "Required")
@@ -34,10 +37,19 @@ def create(call: Call) -> Response:
             raise validation("Data is not valid base64.", "Data", "InvalidFormat") from exc
     now = utc_stamp(call.clock.now())
     attachment = {
-        "Id": body.get("Id") or new_id(), "ContentType": body["ContentType"].lower(),
-        "DocumentId": None, "AttachedDocumentType": 0, "FileName": body["FileName"],
-        "TemporaryUrl": url, "Comment": body.get("Comment"), "Type": 0, "AttachmentStatus": 0,
-        "UploadedBy": "sandbox-user", "ImageDate": now, "_Size": size, "_Data": data,
+        "Id": body.get("Id") or new_id(),
+        "ContentType": body["ContentType"].lower(),
+        "DocumentId": None,
+        "AttachedDocumentType": 0,
+        "FileName": body["FileName"],
+        "TemporaryUrl": url,
+        "Comment": body.get("Comment"),
+        "Type": 0,
+        "AttachmentStatus": 0,
+        "UploadedBy": "sandbox-user",
+        "ImageDate": now,
+        "_Size": size,
+        "_Data": data,
     }
     call.store.put("attachments", attachment)
     return call.created(_present(attachment))

@@ -38,17 +38,22 @@ def update_center(call: Call) -> Response:
 
 def _check_short_name(call: Call, body: dict[str, Any], ident: str | None) -> None:
     for item in call.store.all("costcenteritems"):
-        if item["CostCenterId"] == body["CostCenterId"] and item["Id"] != ident and \
-                item["ShortName"] == body["ShortName"]:
+        if (
+            item["CostCenterId"] == body["CostCenterId"]
+            and item["Id"] != ident
+            and item["ShortName"] == body["ShortName"]
+        ):
             message = f"ShortName '{body['ShortName']}' is already used in this cost center."
-            raise VismaError(CONFLICT, message,
-                             errors=[FieldError("ShortName", "Duplicate", message)])
+            raise VismaError(
+                CONFLICT, message, errors=[FieldError("ShortName", "Duplicate", message)]
+            )
 
 
 def create_item(call: Call) -> Response:
     body = dict(call.body or {})
-    center = rules.referenced(call.store, "costcenters", body["CostCenterId"], "Cost center",
-                              "CostCenterId")
+    center = rules.referenced(
+        call.store, "costcenters", body["CostCenterId"], "Cost center", "CostCenterId"
+    )
     body["CostCenterId"] = center["Id"]
     _check_short_name(call, body, None)
     item = {**body, "Id": new_id(), "CreatedUtc": utc_stamp(call.clock.now())}
@@ -69,12 +74,16 @@ def get_item(call: Call) -> Response:
 def update_item(call: Call) -> Response:
     item = _get_item(call, "costCenterItemId")
     body = {**item, **(call.body or {})}
-    center = rules.referenced(call.store, "costcenters", body["CostCenterId"], "Cost center",
-                              "CostCenterId")
+    center = rules.referenced(
+        call.store, "costcenters", body["CostCenterId"], "Cost center", "CostCenterId"
+    )
     body["CostCenterId"] = center["Id"]
     _check_short_name(call, body, item["Id"])
-    return call.answer(call.store.put("costcenteritems", {**body, "Id": item["Id"],
-                                                          "CreatedUtc": item["CreatedUtc"]}))
+    return call.answer(
+        call.store.put(
+            "costcenteritems", {**body, "Id": item["Id"], "CreatedUtc": item["CreatedUtc"]}
+        )
+    )
 
 
 ROUTES = [

@@ -36,27 +36,41 @@ _VAT_NUMBER = re.compile(r"[A-Z]{2}[0-9A-Za-z]{8,12}")
 
 def _check(call: Call, body: dict[str, Any], ident: str | None) -> dict[str, Any]:
     store = call.store
-    terms = rules.referenced(store, "termsofpayments", body.get("TermsOfPaymentId"),
-                             "Terms of payment", "TermsOfPaymentId")
-    rules.unique(store, "customers", "CustomerNumber", body.get("CustomerNumber"),
-                 "CustomerNumber", ident)
+    terms = rules.referenced(
+        store,
+        "termsofpayments",
+        body.get("TermsOfPaymentId"),
+        "Terms of payment",
+        "TermsOfPaymentId",
+    )
+    rules.unique(
+        store, "customers", "CustomerNumber", body.get("CustomerNumber"), "CustomerNumber", ident
+    )
     country = body.get("InvoiceCountryCode")
     if country and not re.fullmatch(r"[A-Z]{2}", country):
-        raise validation("InvoiceCountryCode must be an ISO 3166 code such as SE.",
-                         "InvoiceCountryCode", "InvalidFormat")
+        raise validation(
+            "InvoiceCountryCode must be an ISO 3166 code such as SE.",
+            "InvoiceCountryCode",
+            "InvalidFormat",
+        )
     vat_number = body.get("VatNumber")
     if vat_number and not _VAT_NUMBER.fullmatch(vat_number.replace(" ", "")):
         message = f"The VAT number {vat_number} is not valid."
-        raise VismaError(INVALID_VAT_NUMBER, message,
-                         errors=[FieldError("VatNumber", "InvalidVatNumber", message)])
+        raise VismaError(
+            INVALID_VAT_NUMBER,
+            message,
+            errors=[FieldError("VatNumber", "InvalidVatNumber", message)],
+        )
     currency = body.get("CurrencyCode")
     if currency and currency.upper() not in CURRENCIES:
         raise validation(f"Unknown currency code {currency}.", "CurrencyCode", "InvalidValue")
     if body.get("ForceBookkeepVat") and country and country != HOME_COUNTRY and country in EU:
         message = "ForceBookkeepVat is not allowed for customers in the EU."
-        raise VismaError(INVALID_FORCE_BOOKKEEP_VAT, message,
-                         errors=[FieldError("ForceBookkeepVat", "InvalidForceBookkeepVat",
-                                            message)])
+        raise VismaError(
+            INVALID_FORCE_BOOKKEEP_VAT,
+            message,
+            errors=[FieldError("ForceBookkeepVat", "InvalidForceBookkeepVat", message)],
+        )
     return terms
 
 
@@ -77,23 +91,34 @@ def receivables(call: Call) -> dict[str, tuple[Decimal, str | None]]:
     for invoice in call.store.all("customerinvoices"):
         unpaid, last = out.get(invoice["CustomerId"], (Decimal("0.00"), None))
         day = invoice.get("InvoiceDate")
-        out[invoice["CustomerId"]] = (unpaid + amount(invoice.get("RemainingAmount")),
-                                      max(last or "", day or "") or None)
+        out[invoice["CustomerId"]] = (
+            unpaid + amount(invoice.get("RemainingAmount")),
+            max(last or "", day or "") or None,
+        )
     for item in call.store.all("customerledgeritems"):
         unpaid, last = out.get(item["CustomerId"], (Decimal("0.00"), None))
-        out[item["CustomerId"]] = (unpaid + amount(item.get("RemainingAmountInvoiceCurrency")),
-                                   last)
+        out[item["CustomerId"]] = (
+            unpaid + amount(item.get("RemainingAmountInvoiceCurrency")),
+            last,
+        )
     return out
 
 
-def present(call: Call, customer: dict[str, Any],
-            owed: dict[str, tuple[Decimal, str | None]] | None = None) -> dict[str, Any]:
+def present(
+    call: Call, customer: dict[str, Any], owed: dict[str, tuple[Decimal, str | None]] | None = None
+) -> dict[str, Any]:
     """The customer as answered: with its terms of payment and unpaid amount."""
     terms = call.store.get("termsofpayments", customer.get("TermsOfPaymentId"))
     unpaid, last = (owed if owed is not None else receivables(call)).get(
-        customer["Id"], (Decimal("0.00"), None))
-    return {**customer, "TermsOfPayment": terms, "UnpaidInvoicesAmount": unpaid,
-            "LastInvoiceDate": last, "IsFutureInvoiceDateAllowed": False}
+        customer["Id"], (Decimal("0.00"), None)
+    )
+    return {
+        **customer,
+        "TermsOfPayment": terms,
+        "UnpaidInvoicesAmount": unpaid,
+        "LastInvoiceDate": last,
+        "IsFutureInvoiceDateAllowed": False,
+    }
 
 
 def _get(call: Call) -> dict[str, Any]:
@@ -126,8 +151,10 @@ def create_customer(call: Call) -> Response:
 
 def update_customer(call: Call) -> Response:
     existing = _get(call)
-    body = {**{k: v for k, v in existing.items() if k not in ("Id", "ChangedUtc")},
-            **(call.body or {})}
+    body = {
+        **{k: v for k, v in existing.items() if k not in ("Id", "ChangedUtc")},
+        **(call.body or {}),
+    }
     terms = _check(call, body, existing["Id"])
     body["TermsOfPaymentId"] = terms["Id"]
     if not body.get("CustomerNumber"):

@@ -43,17 +43,47 @@ from ornd_visma.sandbox.visma.values import amount, date_text, day_of, new_id
 
 MISMATCH = "CustomerInvoiceDraftValidationMismatch"
 DRAFT_FIELDS_FROM_BODY = (
-    "IsCreditInvoice", "RotReducedInvoicingType", "RotReducedInvoicingPropertyName",
-    "RotReducedInvoicingOrgNumber", "RotReducedInvoicingAmount",
-    "RotReducedInvoicingAutomaticDistribution", "RotPropertyType", "HouseWorkOtherCosts",
-    "Persons", "YourReference", "OurReference", "BuyersOrderReference", "ElectronicReference",
-    "SubscriptionNumber", "ContractNumber", "InvoiceAddress1", "InvoiceAddress2",
-    "DeliveryCustomerName", "DeliveryAddress1", "DeliveryAddress2", "DeliveryPostalCode",
-    "DeliveryCity", "DeliveryCountryCode", "DeliveryMethodName", "DeliveryTermName",
-    "DeliveryMethodCode", "DeliveryTermCode", "EuThirdParty", "DeliveryDate",
-    "ReplaceUnitPriceWhenZero", "UsesGreenTechnology", "IsDirectDebit", "BackgroundId",
-    "SendType", "EdiServiceDelivererId", "WorkHouseOtherCosts", "CurrencyRate",
-    "InvoicePostalCode", "InvoiceCity", "InvoiceCountryCode")
+    "IsCreditInvoice",
+    "RotReducedInvoicingType",
+    "RotReducedInvoicingPropertyName",
+    "RotReducedInvoicingOrgNumber",
+    "RotReducedInvoicingAmount",
+    "RotReducedInvoicingAutomaticDistribution",
+    "RotPropertyType",
+    "HouseWorkOtherCosts",
+    "Persons",
+    "YourReference",
+    "OurReference",
+    "BuyersOrderReference",
+    "ElectronicReference",
+    "SubscriptionNumber",
+    "ContractNumber",
+    "InvoiceAddress1",
+    "InvoiceAddress2",
+    "DeliveryCustomerName",
+    "DeliveryAddress1",
+    "DeliveryAddress2",
+    "DeliveryPostalCode",
+    "DeliveryCity",
+    "DeliveryCountryCode",
+    "DeliveryMethodName",
+    "DeliveryTermName",
+    "DeliveryMethodCode",
+    "DeliveryTermCode",
+    "EuThirdParty",
+    "DeliveryDate",
+    "ReplaceUnitPriceWhenZero",
+    "UsesGreenTechnology",
+    "IsDirectDebit",
+    "BackgroundId",
+    "SendType",
+    "EdiServiceDelivererId",
+    "WorkHouseOtherCosts",
+    "CurrencyRate",
+    "InvoicePostalCode",
+    "InvoiceCity",
+    "InvoiceCountryCode",
+)
 
 
 def _pricing_year_ok(call: Call, day: date) -> date:
@@ -66,14 +96,16 @@ def _pricing_year_ok(call: Call, day: date) -> date:
 
 
 def _customer(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    return rules.referenced(call.store, "customers", body.get("CustomerId"), "Customer",
-                            "CustomerId")
+    return rules.referenced(
+        call.store, "customers", body.get("CustomerId"), "Customer", "CustomerId"
+    )
 
 
 def _terms(call: Call, body: dict[str, Any], customer: dict[str, Any]) -> dict[str, Any]:
     ident = body.get("TermsOfPaymentId") or customer.get("TermsOfPaymentId")
-    return rules.referenced(call.store, "termsofpayments", ident, "Terms of payment",
-                            "TermsOfPaymentId")
+    return rules.referenced(
+        call.store, "termsofpayments", ident, "Terms of payment", "TermsOfPaymentId"
+    )
 
 
 def _due(day: date, terms: dict[str, Any]) -> date:
@@ -88,46 +120,62 @@ def _rate(body: dict[str, Any]) -> Decimal | None:
     return amount(value) if value else None
 
 
-def _document(call: Call, body: dict[str, Any], customer: dict[str, Any], priced: Priced,
-              day: date | None) -> dict[str, Any]:
+def _document(
+    call: Call, body: dict[str, Any], customer: dict[str, Any], priced: Priced, day: date | None
+) -> dict[str, Any]:
     """The fields drafts and invoices share."""
     terms = _terms(call, body, customer)
     due = day_of(body.get("DueDate"), "DueDate") or (_due(day, terms) if day else None)
     doc = {k: body[k] for k in DRAFT_FIELDS_FROM_BODY if k in body}
-    doc.update({
-        "CustomerId": customer["Id"], "IsCreditInvoice": bool(body.get("IsCreditInvoice")),
-        "EuThirdParty": bool(body.get("EuThirdParty")),
-        "RotReducedInvoicingType": body.get("RotReducedInvoicingType", 0),
-        "InvoiceDate": date_text(day), "DueDate": date_text(due),
-        "DeliveryDate": date_text(day_of(body.get("DeliveryDate"), "DeliveryDate")),
-        "TermsOfPaymentId": terms["Id"], "Rows": priced.rows,
-        "InvoiceCustomerName": customer["Name"],
-        "InvoiceAddress1": body.get("InvoiceAddress1") or customer.get("InvoiceAddress1"),
-        "InvoiceAddress2": body.get("InvoiceAddress2") or customer.get("InvoiceAddress2"),
-        "InvoicePostalCode": customer.get("InvoicePostalCode"),
-        "InvoiceCity": customer.get("InvoiceCity"),
-        "InvoiceCountryCode": customer.get("InvoiceCountryCode"),
-        "CustomerIsPrivatePerson": bool(customer.get("IsPrivatePerson")),
-        "CustomerNumber": customer.get("CustomerNumber"), "CustomerName": customer["Name"],
-        "IncludesVat": False, "ReverseChargeOnConstructionServices": False,
-    })
+    doc.update(
+        {
+            "CustomerId": customer["Id"],
+            "IsCreditInvoice": bool(body.get("IsCreditInvoice")),
+            "EuThirdParty": bool(body.get("EuThirdParty")),
+            "RotReducedInvoicingType": body.get("RotReducedInvoicingType", 0),
+            "InvoiceDate": date_text(day),
+            "DueDate": date_text(due),
+            "DeliveryDate": date_text(day_of(body.get("DeliveryDate"), "DeliveryDate")),
+            "TermsOfPaymentId": terms["Id"],
+            "Rows": priced.rows,
+            "InvoiceCustomerName": customer["Name"],
+            "InvoiceAddress1": body.get("InvoiceAddress1") or customer.get("InvoiceAddress1"),
+            "InvoiceAddress2": body.get("InvoiceAddress2") or customer.get("InvoiceAddress2"),
+            "InvoicePostalCode": customer.get("InvoicePostalCode"),
+            "InvoiceCity": customer.get("InvoiceCity"),
+            "InvoiceCountryCode": customer.get("InvoiceCountryCode"),
+            "CustomerIsPrivatePerson": bool(customer.get("IsPrivatePerson")),
+            "CustomerNumber": customer.get("CustomerNumber"),
+            "CustomerName": customer["Name"],
+            "IncludesVat": False,
+            "ReverseChargeOnConstructionServices": False,
+        }
+    )
     return doc
 
 
 def _present(doc: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: v for k, v in doc.items() if not k.startswith("_")},
-            "Rows": public_rows(doc.get("Rows") or [])}
+    return {
+        **{k: v for k, v in doc.items() if not k.startswith("_")},
+        "Rows": public_rows(doc.get("Rows") or []),
+    }
 
 
 # --- drafts -------------------------------------------------------------------------------
 
 
-def _price_draft(call: Call, body: dict[str, Any], customer: dict[str, Any]
-                 ) -> tuple[Priced, date | None]:
+def _price_draft(
+    call: Call, body: dict[str, Any], customer: dict[str, Any]
+) -> tuple[Priced, date | None]:
     day = day_of(body.get("InvoiceDate"), "InvoiceDate")
-    priced = invoicing.price(call.store, customer, body, draft=True,
-                             day=_pricing_year_ok(call, day or call.clock.today()),
-                             currency_rate=_rate(body))
+    priced = invoicing.price(
+        call.store,
+        customer,
+        body,
+        draft=True,
+        day=_pricing_year_ok(call, day or call.clock.today()),
+        currency_rate=_rate(body),
+    )
     if priced.has_priced_rows:
         invoicing.check_sign(priced, bool(body.get("IsCreditInvoice")))
     return priced, day
@@ -137,14 +185,19 @@ def _draft(call: Call, body: dict[str, Any], ident: str, created: str) -> dict[s
     customer = _customer(call, body)
     priced, day = _price_draft(call, body, customer)
     doc = _document(call, body, customer, priced, day)
-    doc.update({
-        "Id": ident, "CreatedUtc": created, "InvoiceCurrencyCode": priced.currency,
-        "TotalAmount": priced.total, "TotalVatAmount": priced.vat,
-        "TotalRoundings": priced.rounding,
-        "TotalAmountBaseCurrency": invoicing.base(priced.total, priced.rate),
-        "TotalVatAmountBaseCurrency": invoicing.base(priced.vat, priced.rate),
-        "_Body": body,
-    })
+    doc.update(
+        {
+            "Id": ident,
+            "CreatedUtc": created,
+            "InvoiceCurrencyCode": priced.currency,
+            "TotalAmount": priced.total,
+            "TotalVatAmount": priced.vat,
+            "TotalRoundings": priced.rounding,
+            "TotalAmountBaseCurrency": invoicing.base(priced.total, priced.rate),
+            "TotalVatAmountBaseCurrency": invoicing.base(priced.vat, priced.rate),
+            "_Body": body,
+        }
+    )
     return call.store.put("customerinvoicedrafts", doc)
 
 
@@ -198,40 +251,62 @@ def convert_draft(call: Call) -> Response:
 
 
 def _check_expected(priced: Priced, expect: dict[str, Any]) -> None:
-    pairs = (("TotalAmountInvoiceCurrency", priced.total),
-             ("TotalVatAmountInvoiceCurrency", priced.vat),
-             ("TotalRoundingsInvoiceCurrency", priced.rounding))
+    pairs = (
+        ("TotalAmountInvoiceCurrency", priced.total),
+        ("TotalVatAmountInvoiceCurrency", priced.vat),
+        ("TotalRoundingsInvoiceCurrency", priced.rounding),
+    )
     for name, actual in pairs:
         if expect.get(name) is not None and amount(expect[name]) != actual:
-            raise validation(f"{name} {expect[name]} does not match the computed {actual}.",
-                             name, "Mismatch", MISMATCH)
+            raise validation(
+                f"{name} {expect[name]} does not match the computed {actual}.",
+                name,
+                "Mismatch",
+                MISMATCH,
+            )
     rows = {row["LineNumber"]: row for row in priced.rows}
     for index, wanted in enumerate(expect.get("Rows") or []):
         row = rows.get(wanted.get("LineNumber"))
         field = f"Rows[{index}]"
         if row is None:
-            raise validation(f"No row with LineNumber {wanted.get('LineNumber')}.",
-                             f"{field}.LineNumber", "Mismatch", MISMATCH)
+            raise validation(
+                f"No row with LineNumber {wanted.get('LineNumber')}.",
+                f"{field}.LineNumber",
+                "Mismatch",
+                MISMATCH,
+            )
         net = row["Amount"]
         gross = net + to_money(net * Decimal(row.get("VatRate") or 0))
-        for name, actual in (("TotalAmountNoVatInvoiceCurrency", net),
-                             ("TotalAmountIncVatInvoiceCurrency", gross)):
+        for name, actual in (
+            ("TotalAmountNoVatInvoiceCurrency", net),
+            ("TotalAmountIncVatInvoiceCurrency", gross),
+        ):
             if wanted.get(name) is not None and amount(wanted[name]) != actual:
-                raise validation(f"{field}.{name} {wanted[name]} does not match the computed "
-                                 f"{actual}.", f"{field}.{name}", "Mismatch", MISMATCH)
+                raise validation(
+                    f"{field}.{name} {wanted[name]} does not match the computed {actual}.",
+                    f"{field}.{name}",
+                    "Mismatch",
+                    MISMATCH,
+                )
 
 
 # --- invoices -----------------------------------------------------------------------------
 
 
-def _issue(call: Call, body: dict[str, Any], created_from: str | None,
-           expect: dict[str, Any] | None = None, draft_rows: bool = False) -> dict[str, Any]:
+def _issue(
+    call: Call,
+    body: dict[str, Any],
+    created_from: str | None,
+    expect: dict[str, Any] | None = None,
+    draft_rows: bool = False,
+) -> dict[str, Any]:
     store = call.store
     customer = _customer(call, body)
     day = day_of(body.get("InvoiceDate"), "InvoiceDate") or call.clock.today()
     rules.check_open(store, day, "InvoiceDate", CANNOT_BOOKKEEP_INVOICE)
-    priced = invoicing.price(store, customer, body, draft=draft_rows, day=day,
-                             currency_rate=_rate(body))
+    priced = invoicing.price(
+        store, customer, body, draft=draft_rows, day=day, currency_rate=_rate(body)
+    )
     is_credit = bool(body.get("IsCreditInvoice"))
     invoicing.check_sign(priced, is_credit)
     if expect:
@@ -245,20 +320,34 @@ def _issue(call: Call, body: dict[str, Any], created_from: str | None,
     store.set_meta("company", company)
     doc = _document(call, body, customer, priced, day)
     total_base = invoicing.base(priced.total, priced.rate)
-    doc.update({
-        "Id": new_id(), "InvoiceNumber": number, "CurrencyCode": priced.currency,
-        "CurrencyRate": priced.rate, "TotalAmount": total_base,
-        "TotalVatAmount": invoicing.base(priced.vat, priced.rate),
-        "TotalRoundings": invoicing.base(priced.rounding, priced.rate),
-        "TotalAmountInvoiceCurrency": priced.total, "TotalVatAmountInvoiceCurrency": priced.vat,
-        "SetOffAmountInvoiceCurrency": Decimal("0.00"),
-        "VatSpecification": priced.vat_specification, "CustomerEmail": customer.get(
-            "EmailAddress"), "PaymentReferenceNumber": None, "RemainingAmount": total_base,
-        "RemainingAmountInvoiceCurrency": priced.total, "ReferringInvoiceId": None,
-        "CreatedFromDraftId": created_from, "CreatedUtc": now, "ModifiedUtc": now,
-        "PaymentStatus": 1, "CreditedBy": [], "IsQuickInvoice": False, "IsSold": False,
-        "SendType": body.get("SendType", 0),
-    })
+    doc.update(
+        {
+            "Id": new_id(),
+            "InvoiceNumber": number,
+            "CurrencyCode": priced.currency,
+            "CurrencyRate": priced.rate,
+            "TotalAmount": total_base,
+            "TotalVatAmount": invoicing.base(priced.vat, priced.rate),
+            "TotalRoundings": invoicing.base(priced.rounding, priced.rate),
+            "TotalAmountInvoiceCurrency": priced.total,
+            "TotalVatAmountInvoiceCurrency": priced.vat,
+            "SetOffAmountInvoiceCurrency": Decimal("0.00"),
+            "VatSpecification": priced.vat_specification,
+            "CustomerEmail": customer.get("EmailAddress"),
+            "PaymentReferenceNumber": None,
+            "RemainingAmount": total_base,
+            "RemainingAmountInvoiceCurrency": priced.total,
+            "ReferringInvoiceId": None,
+            "CreatedFromDraftId": created_from,
+            "CreatedUtc": now,
+            "ModifiedUtc": now,
+            "PaymentStatus": 1,
+            "CreditedBy": [],
+            "IsQuickInvoice": False,
+            "IsSold": False,
+            "SendType": body.get("SendType", 0),
+        }
+    )
     voucher = invoicing.book_invoice(store, call.clock, doc, priced, customer)
     doc.update({"VoucherId": voucher["Id"], "VoucherNumber": voucher["NumberAndNumberSeries"]})
     return store.put("customerinvoices", doc)
@@ -280,8 +369,9 @@ def list_invoices(call: Call) -> Response:
         if moment is None:
             raise VismaError(INVALID_INPUT, f"Invalid DateTime '{since}' for modifiedSinceUtc")
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        invoices = [i for i in invoices
-                    if (parse_date_time(i.get("ModifiedUtc") or "") or moment) >= moment]
+        invoices = [
+            i for i in invoices if (parse_date_time(i.get("ModifiedUtc") or "") or moment) >= moment
+        ]
     return call.page([_present_invoice(call, i) for i in invoices])
 
 

@@ -27,50 +27,88 @@ from ornd_visma.sandbox.visma.http import Call
 from ornd_visma.sandbox.visma.invoicing import CREDIT_NOT_NEGATIVE, DEBIT_NEGATIVE
 from ornd_visma.sandbox.visma.values import amount, date_text, day_of, new_id
 
-FIELDS = ("CurrencyCode", "CurrencyRate", "CurrencyRateUnit", "CustomerId", "InvoiceNumber",
-          "IsCreditInvoice", "PaymentReferenceNumber", "RemainingAmountInvoiceCurrency",
-          "RoundingsAmountInvoiceCurrency", "TotalAmountInvoiceCurrency",
-          "VATAmountInvoiceCurrency")
+FIELDS = (
+    "CurrencyCode",
+    "CurrencyRate",
+    "CurrencyRateUnit",
+    "CustomerId",
+    "InvoiceNumber",
+    "IsCreditInvoice",
+    "PaymentReferenceNumber",
+    "RemainingAmountInvoiceCurrency",
+    "RoundingsAmountInvoiceCurrency",
+    "TotalAmountInvoiceCurrency",
+    "VATAmountInvoiceCurrency",
+)
 
 
 def _check(call: Call, body: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
-    customer = rules.referenced(call.store, "customers", body["CustomerId"], "Customer",
-                                "CustomerId")
+    customer = rules.referenced(
+        call.store, "customers", body["CustomerId"], "Customer", "CustomerId"
+    )
     if body["CurrencyCode"].upper() not in CURRENCIES:
-        raise validation(f"Unknown currency code {body['CurrencyCode']}.", "CurrencyCode",
-                         "InvalidValue")
-    for name in ("TotalAmountInvoiceCurrency", "RemainingAmountInvoiceCurrency",
-                 "VATAmountInvoiceCurrency", "RoundingsAmountInvoiceCurrency"):
+        raise validation(
+            f"Unknown currency code {body['CurrencyCode']}.", "CurrencyCode", "InvalidValue"
+        )
+    for name in (
+        "TotalAmountInvoiceCurrency",
+        "RemainingAmountInvoiceCurrency",
+        "VATAmountInvoiceCurrency",
+        "RoundingsAmountInvoiceCurrency",
+    ):
         if body.get(name) is not None:
             rules.check_decimals(amount(body[name]), name)
     total = amount(body["TotalAmountInvoiceCurrency"])
     remaining = amount(body["RemainingAmountInvoiceCurrency"])
     if body["IsCreditInvoice"] and total >= 0:
-        raise validation("A credit ledger item must have a negative total.",
-                         "TotalAmountInvoiceCurrency", "CreditInvoiceTotal", CREDIT_NOT_NEGATIVE)
+        raise validation(
+            "A credit ledger item must have a negative total.",
+            "TotalAmountInvoiceCurrency",
+            "CreditInvoiceTotal",
+            CREDIT_NOT_NEGATIVE,
+        )
     if not body["IsCreditInvoice"] and total < 0:
-        raise validation("A ledger item with a negative total must be a credit invoice.",
-                         "IsCreditInvoice", "NegativeTotal", DEBIT_NEGATIVE)
+        raise validation(
+            "A ledger item with a negative total must be a credit invoice.",
+            "IsCreditInvoice",
+            "NegativeTotal",
+            DEBIT_NEGATIVE,
+        )
     if abs(remaining) > abs(total) or (remaining and (remaining < 0) != (total < 0)):
-        raise validation("RemainingAmountInvoiceCurrency cannot exceed the total.",
-                         "RemainingAmountInvoiceCurrency", "Range")
+        raise validation(
+            "RemainingAmountInvoiceCurrency cannot exceed the total.",
+            "RemainingAmountInvoiceCurrency",
+            "Range",
+        )
     invoice_day = day_of(body.get("InvoiceDate"), "InvoiceDate")
     due_day = day_of(body.get("DueDate"), "DueDate")
     return customer, invoice_day, due_day
 
 
-def _item(call: Call, body: dict[str, Any], customer: dict[str, Any], invoice_day: Any,
-          due_day: Any, voucher: dict[str, Any]) -> dict[str, Any]:
+def _item(
+    call: Call,
+    body: dict[str, Any],
+    customer: dict[str, Any],
+    invoice_day: Any,
+    due_day: Any,
+    voucher: dict[str, Any],
+) -> dict[str, Any]:
     item = {k: body[k] for k in FIELDS if k in body}
     invoice_day = invoice_day or day_of(voucher["VoucherDate"])
     if due_day is None:
         terms = call.store.get("termsofpayments", customer.get("TermsOfPaymentId")) or {}
         due_day = invoice_day + timedelta(days=int(terms.get("NumberOfDays") or 0))
-    item.update({
-        "Id": new_id(), "CustomerId": customer["Id"], "CurrencyCode": body["CurrencyCode"].upper(),
-        "InvoiceDate": date_text(invoice_day),
-        "DueDate": date_text(due_day), "VoucherId": voucher["Id"],
-        "ModifiedUtc": utc_stamp(call.clock.now())})
+    item.update(
+        {
+            "Id": new_id(),
+            "CustomerId": customer["Id"],
+            "CurrencyCode": body["CurrencyCode"].upper(),
+            "InvoiceDate": date_text(invoice_day),
+            "DueDate": date_text(due_day),
+            "VoucherId": voucher["Id"],
+            "ModifiedUtc": utc_stamp(call.clock.now()),
+        }
+    )
     return call.store.put("customerledgeritems", item)
 
 
@@ -82,12 +120,18 @@ def create_with_voucher(call: Call) -> Response:
         voucher_body["VoucherDate"] = invoice_day.isoformat()
     use_series = not call.flag("useDefaultVoucherSeries", True)
     voucher = booking.book(
-        call.store, call.clock, voucher_body, manual=True, prefix="Voucher.",
+        call.store,
+        call.clock,
+        voucher_body,
+        manual=True,
+        prefix="Voucher.",
         use_default_vat_codes=call.flag("useDefaultVatCodes", True),
         automatic_vat=call.flag("useAutomaticVatCalculation", False),
-        series=voucher_body.get("NumberSeries") if use_series else None)
-    return call.created(_item(call, body, customer, invoice_day, due_day, voucher),
-                        "CustomerLedgerItemApi")
+        series=voucher_body.get("NumberSeries") if use_series else None,
+    )
+    return call.created(
+        _item(call, body, customer, invoice_day, due_day, voucher), "CustomerLedgerItemApi"
+    )
 
 
 def create(call: Call) -> Response:

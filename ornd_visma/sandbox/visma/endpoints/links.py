@@ -17,16 +17,16 @@ def _check(call: Call, body: dict[str, Any]) -> dict[str, Any]:
     collection = RESOURCES.get(body["ResourceType"])
     resource = call.store.get(collection, body["ResourceId"]) if collection else None
     if resource is None:
-        raise not_found(f"Resource of type {body['ResourceType']}", body["ResourceId"],
-                        "ResourceId")
+        raise not_found(
+            f"Resource of type {body['ResourceType']}", body["ResourceId"], "ResourceId"
+        )
     return {**body, "ResourceId": resource["Id"]}
 
 
 def _get(call: Call) -> dict[str, Any]:
     link = call.store.get("partnerresourcelinks", call.param("partnerResourceLinkId"))
     if link is None:
-        raise not_found("Partner resource link", call.params["partnerResourceLinkId"],
-                        status=404)
+        raise not_found("Partner resource link", call.params["partnerResourceLinkId"], status=404)
     return link
 
 

@@ -16,14 +16,20 @@ def _complete(call: Call, body: dict[str, Any], ident: str | None) -> dict[str, 
     rules.unique(call.store, "projects", "Number", body.get("Number"), "Number", ident)
     customer_name = None
     if body.get("CustomerId"):
-        customer = rules.referenced(call.store, "customers", body["CustomerId"], "Customer",
-                                    "CustomerId")
+        customer = rules.referenced(
+            call.store, "customers", body["CustomerId"], "Customer", "CustomerId"
+        )
         body["CustomerId"] = customer["Id"]
         customer_name = customer["Name"]
     start = day_of(body.get("StartDate"), "StartDate") or call.clock.today()
     end = day_of(body.get("EndDate"), "EndDate")
-    return {**body, "StartDate": date_text(start), "EndDate": date_text(end),
-            "CustomerName": customer_name, "ModifiedUtc": utc_stamp(call.clock.now())}
+    return {
+        **body,
+        "StartDate": date_text(start),
+        "EndDate": date_text(end),
+        "CustomerName": customer_name,
+        "ModifiedUtc": utc_stamp(call.clock.now()),
+    }
 
 
 def _get(call: Call) -> dict[str, Any]:
@@ -48,8 +54,10 @@ def create_project(call: Call) -> Response:
 
 def update_project(call: Call) -> Response:
     existing = _get(call)
-    project = {**_complete(call, {**existing, **(call.body or {})}, existing["Id"]),
-               "Id": existing["Id"]}
+    project = {
+        **_complete(call, {**existing, **(call.body or {})}, existing["Id"]),
+        "Id": existing["Id"],
+    }
     return call.answer(call.store.put("projects", project))
 
 

@@ -20,10 +20,26 @@ from ornd_visma.sandbox.visma.http import Call
 from ornd_visma.sandbox.visma.seed import account_key, fiscal_year_dates
 from ornd_visma.sandbox.visma.values import date_text, day_of, new_id
 
-COMPANY_WRITABLE = ("Name", "Email", "Phone", "MobilePhone", "Address1", "Address2",
-                    "CountryCode", "PostalCode", "City", "Website", "OurReference", "BankGiro",
-                    "PlusGiro", "UsesMoss", "UsesPaymentReferenceNumber", "KeepOriginalDraftDate",
-                    "UseAutomaticVatCalculation", "Swish")
+COMPANY_WRITABLE = (
+    "Name",
+    "Email",
+    "Phone",
+    "MobilePhone",
+    "Address1",
+    "Address2",
+    "CountryCode",
+    "PostalCode",
+    "City",
+    "Website",
+    "OurReference",
+    "BankGiro",
+    "PlusGiro",
+    "UsesMoss",
+    "UsesPaymentReferenceNumber",
+    "KeepOriginalDraftDate",
+    "UseAutomaticVatCalculation",
+    "Swish",
+)
 
 
 def _get(call: Call, collection: str, param: str, what: str) -> dict[str, Any]:
@@ -70,16 +86,27 @@ def create_fiscal_year(call: Call) -> Response:
     latest = years[-1]
     _, latest_end = fiscal_year_dates(latest)
     if start != latest_end + timedelta(days=1):
-        raise validation(f"A new fiscal year must start on {latest_end + timedelta(days=1)}.",
-                         "StartDate", "InvalidFiscalYear")
+        raise validation(
+            f"A new fiscal year must start on {latest_end + timedelta(days=1)}.",
+            "StartDate",
+            "InvalidFiscalYear",
+        )
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     if end <= start or not 1 <= months <= 18 or (end + timedelta(days=1)).day != 1:
-        raise validation("A fiscal year lasts 1 to 18 whole months.", "EndDate",
-                         "InvalidFiscalYear")
+        raise validation(
+            "A fiscal year lasts 1 to 18 whole months.", "EndDate", "InvalidFiscalYear"
+        )
     ident = new_id()
-    year = call.store.put("fiscalyears", {
-        "Id": ident, "StartDate": date_text(start), "EndDate": date_text(end),
-        "IsLockedForAccounting": False, "BookkeepingMethod": latest.get("BookkeepingMethod", 0)})
+    year = call.store.put(
+        "fiscalyears",
+        {
+            "Id": ident,
+            "StartDate": date_text(start),
+            "EndDate": date_text(end),
+            "IsLockedForAccounting": False,
+            "BookkeepingMethod": latest.get("BookkeepingMethod", 0),
+        },
+    )
     stamp = utc_stamp(call.clock.now())
     for account in list(call.store.all("accounts")):
         if account["FiscalYearId"] == latest["Id"]:
@@ -138,8 +165,7 @@ def account(call: Call) -> Response:
 
 def _account_fields(call: Call, body: dict[str, Any]) -> dict[str, Any]:
     if body.get("VatCodeId"):
-        code = rules.referenced(call.store, "vatcodes", body["VatCodeId"], "VAT code",
-                                "VatCodeId")
+        code = rules.referenced(call.store, "vatcodes", body["VatCodeId"], "VAT code", "VatCodeId")
         body = {**body, "VatCodeId": code["Id"], "VatCodeDescription": code["Description"]}
     return body
 
@@ -148,25 +174,40 @@ def create_account(call: Call) -> Response:
     body = call.body or {}
     number = body["Number"]
     if not number.isdigit() or not 1000 <= int(number) <= 9999:
-        raise validation("Number must be a four-digit account number.", "Number",
-                         "InvalidFormat")
-    year = rules.referenced(call.store, "fiscalyears", body["FiscalYearId"], "Fiscal year",
-                            "FiscalYearId")
+        raise validation("Number must be a four-digit account number.", "Number", "InvalidFormat")
+    year = rules.referenced(
+        call.store, "fiscalyears", body["FiscalYearId"], "Fiscal year", "FiscalYearId"
+    )
     key = account_key(year["Id"], number)
     if call.store.get("accounts", key) is not None:
         message = f"The account {number} already exists in this fiscal year."
         raise VismaError(CONFLICT, message, errors=[FieldError("Number", "Duplicate", message)])
     stamp = utc_stamp(call.clock.now())
     klass = int(number[0])
-    doc = {"Name": body["Name"], "Number": str(int(number)), "VatCodeId": None,
-           "VatCodeDescription": None, "FiscalYearId": year["Id"], "ReferenceCode": None,
-           "Type": klass, "TypeDescription": None, "ModifiedUtc": stamp, "CreatedUtc": stamp,
-           "IsActive": body["IsActive"], "AllowTransactionText": True,
-           "IsFirstCostCenterMandatory": False, "IsProjectAllowed": klass >= 3,
-           "IsCostCenterAllowed": klass >= 3, "IsBlockedForManualBooking": False,
-           "Description": None}
-    doc.update(_account_fields(call, {k: v for k, v in body.items()
-                                      if k not in ("Number", "FiscalYearId")}))
+    doc = {
+        "Name": body["Name"],
+        "Number": str(int(number)),
+        "VatCodeId": None,
+        "VatCodeDescription": None,
+        "FiscalYearId": year["Id"],
+        "ReferenceCode": None,
+        "Type": klass,
+        "TypeDescription": None,
+        "ModifiedUtc": stamp,
+        "CreatedUtc": stamp,
+        "IsActive": body["IsActive"],
+        "AllowTransactionText": True,
+        "IsFirstCostCenterMandatory": False,
+        "IsProjectAllowed": klass >= 3,
+        "IsCostCenterAllowed": klass >= 3,
+        "IsBlockedForManualBooking": False,
+        "Description": None,
+    }
+    doc.update(
+        _account_fields(
+            call, {k: v for k, v in body.items() if k not in ("Number", "FiscalYearId")}
+        )
+    )
     return call.created(call.store.put("accounts", doc, key))
 
 
@@ -176,8 +217,9 @@ def update_account(call: Call) -> Response:
     doc = call.store.get("accounts", key)
     if doc is None:
         raise not_found("Account", call.params["accountNumber"], status=404)
-    body = _account_fields(call, {k: v for k, v in (call.body or {}).items()
-                                  if k not in ("Number", "FiscalYearId")})
+    body = _account_fields(
+        call, {k: v for k, v in (call.body or {}).items() if k not in ("Number", "FiscalYearId")}
+    )
     doc = {**doc, **body, "ModifiedUtc": utc_stamp(call.clock.now())}
     return call.answer(call.store.put("accounts", doc, key))
 
@@ -214,8 +256,11 @@ ROUTES = [
     ("GET", "/vatcodes", _lister("vatcodes", "Code")),
     ("GET", "/vatcodes/{id}", _getter("vatcodes", "id", "VAT code")),
     ("GET", "/articleaccountcodings", _lister("articleaccountcodings")),
-    ("GET", "/articleaccountcodings/{articleAccountCodingId}",
-     _getter("articleaccountcodings", "articleAccountCodingId", "Article account coding")),
+    (
+        "GET",
+        "/articleaccountcodings/{articleAccountCodingId}",
+        _getter("articleaccountcodings", "articleAccountCodingId", "Article account coding"),
+    ),
     ("GET", "/units", _lister("units")),
     ("GET", "/units/{id}", _getter("units", "id", "Unit")),
     ("GET", "/termsofpayments", _lister("termsofpayments")),

@@ -18,10 +18,14 @@ def create(call: Call) -> Response:
     body = call.body or {}
     use_series = not call.flag("useDefaultVoucherSeries", True)
     voucher = booking.book(
-        call.store, call.clock, body, manual=True,
+        call.store,
+        call.clock,
+        body,
+        manual=True,
         use_default_vat_codes=call.flag("useDefaultVatCodes", True),
         automatic_vat=call.flag("useAutomaticVatCalculation", False),
-        series=body.get("NumberSeries") if use_series else None)
+        series=body.get("NumberSeries") if use_series else None,
+    )
     return call.created(present(voucher))
 
 
