@@ -120,6 +120,7 @@ def extract_collection(
         records=result.records,
         requests=result.requests,
         finished_at=datetime.now(UTC).replace(tzinfo=None),
+        touched=result.business_dates,
     )
     return result
 

@@ -102,11 +102,20 @@ def finish_run(
     records: int,
     requests: int,
     finished_at: datetime,
+    touched: set | None = None,
 ) -> int:
-    """Record the run; a full pull also drops what it did not see. Returns rows dropped."""
+    """Record the run and the business dates it touched; a full pull also drops what it did
+    not see. Returns rows dropped."""
     table = f"raw.{collection.table_name}"
     conn.execute("BEGIN TRANSACTION")
     try:
+        if touched:
+            # One statement: DuckDB's executemany runs a statement per row.
+            conn.execute(
+                "INSERT OR REPLACE INTO meta.touched_partitions "
+                "SELECT ?, unnest(?::DATE[]), ?",
+                [collection.name, sorted(touched), finished_at],
+            )
         dropped = 0
         if full:
             # DuckDB 2 wants every result read to the end before the next statement.
@@ -139,3 +148,10 @@ def watermark_of(conn: duckdb.DuckDBPyConnection, collection: Collection) -> str
         "SELECT watermark FROM meta.extract_state WHERE collection = ?", [collection.name]
     ).fetchall()
     return rows[0][0] if rows else None
+
+
+def touched_partitions(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
+    """(collection, business date) pairs changed since their window was last validated."""
+    return conn.execute(
+        "SELECT collection, business_date FROM meta.touched_partitions ORDER BY 2, 1"
+    ).fetchall()

@@ -10,3 +10,11 @@ CREATE TABLE IF NOT EXISTS meta.extract_state (
     records      BIGINT NOT NULL,  -- records received in the last run
     requests     BIGINT NOT NULL   -- API requests made in the last run
 );
+-- Business dates whose facts changed in OfficeRnD and are not yet re-validated: the late
+-- changes the `late_changes` sensor turns into runs of the fact partitions.
+CREATE TABLE IF NOT EXISTS meta.touched_partitions (
+    collection    VARCHAR NOT NULL,
+    business_date DATE NOT NULL,
+    noted_at      TIMESTAMP NOT NULL,
+    PRIMARY KEY (collection, business_date)
+);

@@ -1,0 +1,216 @@
+"""Benchmark: extracting the large generated dataset from the OfficeRnD simulator.
+
+Runs, in separate processes against the same simulator (rate limit lifted, so the client's
+own cost is measured):
+  bare   a loop that only fetches and parses every page: the limit
+  ours   `extract_all` into a fresh DuckDB file
+  dlt    dlt's `rest_api` source loading the same collections into DuckDB (what a user might
+         pick instead; installed on demand)
+and prints wall time, peak memory and requests, with the ratios the extract issue sets:
+ours ≤ 1.3× bare, ≥ 2× faster than dlt, requests ≤ 1.05× the minimum, peak memory ≤ 1 GiB.
+
+    .venv/bin/python bench/extract.py [--scale large] [--skip-dlt]
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ornd_visma.officernd.collections import ALL_READ_SCOPES, COLLECTIONS  # noqa: E402
+
+DATA = ROOT / "bench" / ".data"
+
+
+def _bare(base_url: str) -> dict:
+    import httpx
+    import orjson
+
+    with httpx.Client(timeout=60) as http:
+        token = http.post(
+            f"{base_url}/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "sandbox",
+                "client_secret": "sandbox",
+                "scope": " ".join(ALL_READ_SCOPES),
+            },
+        ).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        requests, records = 1, 0
+        for c in COLLECTIONS:
+            params = {"$limit": "50"}
+            while True:
+                page = orjson.loads(
+                    http.get(
+                        f"{base_url}/api/v2/organizations/sandbox/{c.name}",
+                        params=params,
+                        headers=headers,
+                    ).content
+                )
+                requests += 1
+                records += len(page["results"])
+                if "cursorNext" not in page:
+                    break
+                params = {"$limit": "50", "$cursorNext": page["cursorNext"]}
+    return {"requests": requests, "records": records}
+
+
+def _ours(base_url: str) -> dict:
+    import duckdb
+
+    from ornd_visma.config import OfficeRnDSettings
+    from ornd_visma.officernd.client import OfficeRnDClient
+    from ornd_visma.officernd.extract import extract_all
+
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = duckdb.connect(f"{tmp}/wh.duckdb")
+        settings = OfficeRnDSettings(
+            f"{base_url}/api/v2", base_url, "sandbox", "sandbox", "sandbox"
+        )
+        with OfficeRnDClient(settings, reads_per_minute=10_000_000) as client:
+            results = extract_all(client, conn.cursor, COLLECTIONS)
+        conn.close()
+        return {
+            "requests": client.stats.api_requests + client.stats.token_requests,
+            "records": sum(r.records for r in results.values()),
+        }
+
+
+def _dlt(base_url: str) -> dict:
+    import dlt
+    import httpx
+    from dlt.sources.rest_api import rest_api_source
+
+    token = httpx.post(
+        f"{base_url}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "sandbox",
+            "client_secret": "sandbox",
+            "scope": " ".join(ALL_READ_SCOPES),
+        },
+    ).json()["access_token"]
+    source = rest_api_source(
+        {
+            "client": {
+                "base_url": f"{base_url}/api/v2/organizations/sandbox/",
+                "auth": {"type": "bearer", "token": token},
+                "paginator": {
+                    "type": "cursor",
+                    "cursor_path": "cursorNext",
+                    "cursor_param": "$cursorNext",
+                },
+            },
+            "resource_defaults": {
+                "endpoint": {"params": {"$limit": 50}, "data_selector": "results"},
+                "write_disposition": "replace",
+            },
+            "resources": [
+                {"name": c.table_name, "endpoint": {"path": c.name}} for c in COLLECTIONS
+            ],
+        }
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        pipeline = dlt.pipeline(
+            pipeline_name="bench",
+            destination=dlt.destinations.duckdb(f"{tmp}/dlt.duckdb"),
+            dataset_name="raw",
+            pipelines_dir=f"{tmp}/pipelines",
+        )
+        info = pipeline.run(source)
+        records = sum(
+            row[1]
+            for row in pipeline.sql_client().execute_sql(
+                "SELECT table_name, estimated_size FROM duckdb_tables() "
+                "WHERE schema_name = 'raw' AND table_name NOT LIKE '_dlt%' "
+                "AND table_name NOT LIKE '%__%'"
+            )
+        )
+        del info
+    return {"requests": None, "records": records}
+
+
+def child(kind: str, base_url: str) -> None:
+    started = time.perf_counter()
+    result = {"bare": _bare, "ours": _ours, "dlt": _dlt}[kind](base_url)
+    result["seconds"] = time.perf_counter() - started
+    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure(kind: str, base_url: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, base_url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="large")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-dlt", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "URL"))
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    from ornd_visma.sandbox.dataset import read_dataset, write_dataset
+    from ornd_visma.sandbox.generator import generate
+    from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
+    from ornd_visma.sandbox.server import running
+
+    dataset_dir = DATA / f"{args.scale}-{args.seed}"
+    if not (dataset_dir / "payments.json").exists():
+        print(f"generating the {args.scale} dataset ...", flush=True)
+        data = generate(args.scale, args.seed)
+        write_dataset(dataset_dir, data.collections, data.defects)
+    counts = {name: len(rows) for name, rows in read_dataset(dataset_dir).items()}
+    minimum = 1 + sum(max(1, -(-n // 50)) for n in counts.values())
+    if not args.skip_dlt:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "dlt[duckdb]==1.31.0"], check=True
+        )
+    with tempfile.TemporaryDirectory() as state:
+        app = create_officernd_app(
+            dataset_dir, Path(state), OfficeRnDOptions(read_limit_per_minute=10_000_000)
+        )
+        with running(app) as url:
+            results = {
+                kind: measure(kind, url)
+                for kind in ("bare", "ours", *(() if args.skip_dlt else ("dlt",)))
+            }
+    print(
+        f"\n{sum(counts.values()):,} records in {len(counts)} collections; "
+        f"minimum requests {minimum:,} (one page per 50 records, plus one token)\n"
+    )
+    print(f"{'':6}{'seconds':>10}{'peak MiB':>10}{'requests':>10}{'records':>10}")
+    for kind, r in results.items():
+        print(
+            f"{kind:6}{r['seconds']:>10.1f}{r['peak_mib']:>10.0f}"
+            f"{r['requests'] if r['requests'] is not None else '-':>10}{r['records']:>10}"
+        )
+    ours, bare = results["ours"], results["bare"]
+    print(f"\nours / bare time      {ours['seconds'] / bare['seconds']:.2f}  (target ≤ 1.30)")
+    if "dlt" in results:
+        print(
+            f"dlt / ours time       {results['dlt']['seconds'] / ours['seconds']:.2f}  "
+            "(target ≥ 2.00)"
+        )
+    print(f"ours / min requests   {ours['requests'] / minimum:.3f}  (target ≤ 1.05)")
+    print(f"ours peak memory      {ours['peak_mib']:.0f} MiB  (target ≤ 1024)")
+
+
+if __name__ == "__main__":
+    main()
