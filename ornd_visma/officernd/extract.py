@@ -103,9 +103,9 @@ def extract_collection(
         batch.extend(page)
         result.records += len(page)
         if len(batch) >= BATCH_RECORDS:
-            write_batch(conn, collection, batch, run_id, extracted_at)
+            write_batch(conn, collection, batch, run_id, extracted_at, full=full)
             batch = []
-    write_batch(conn, collection, batch, run_id, extracted_at)
+    write_batch(conn, collection, batch, run_id, extracted_at, full=full)
     if collection.incremental:
         overlap = WATERMARK_OVERLAP if by == "modifiedAt" else START_OVERLAP
         walk = timedelta(seconds=time.monotonic() - started)

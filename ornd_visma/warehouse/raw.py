@@ -51,8 +51,11 @@ def write_batch(
     records: list[dict],
     run_id: str,
     extracted_at: datetime,
+    *,
+    full: bool = False,
 ) -> None:
-    """Upsert one batch of records (one transaction)."""
+    """Upsert one batch of records (one transaction). A full pull only appends: `finish_run`
+    drops every older copy at the end."""
     if not records:
         return
     batch = pa.Table.from_pylist(
@@ -73,10 +76,11 @@ def write_batch(
     conn.register("raw_batch", batch)
     try:
         conn.execute("BEGIN TRANSACTION")
-        conn.execute(
-            f"DELETE FROM {table} WHERE run_id <> ? AND _id IN (SELECT _id FROM raw_batch)",
-            [run_id],
-        )
+        if not full:
+            conn.execute(
+                f"DELETE FROM {table} WHERE run_id <> ? AND _id IN (SELECT _id FROM raw_batch)",
+                [run_id],
+            )
         conn.execute(
             f"""INSERT INTO {table}
                 SELECT _id, TRY_CAST(modified_at AS TIMESTAMP),
@@ -112,15 +116,17 @@ def finish_run(
         if touched:
             # One statement: DuckDB's executemany runs a statement per row.
             conn.execute(
-                "INSERT OR REPLACE INTO meta.touched_partitions "
-                "SELECT ?, unnest(?::DATE[]), ?",
+                "INSERT OR REPLACE INTO meta.touched_partitions SELECT ?, unnest(?::DATE[]), ?",
                 [collection.name, sorted(touched), finished_at],
             )
         dropped = 0
         if full:
             # DuckDB 2 wants every result read to the end before the next statement.
+            # Records no longer served: deleted in OfficeRnD since the last pull.
             dropped = conn.execute(
-                f"SELECT count(*) FROM {table} WHERE run_id <> ?", [run_id]
+                f"""SELECT count(*) FROM {table} WHERE run_id <> ? AND _id NOT IN
+                    (SELECT _id FROM {table} WHERE run_id = ?)""",
+                [run_id, run_id],
             ).fetchall()[0][0]
             conn.execute(f"DELETE FROM {table} WHERE run_id <> ?", [run_id])
         conn.execute(
