@@ -43,7 +43,14 @@ def officernd_settings(env: dict[str, str] | None = None) -> OfficeRnDSettings:
     """The OfficeRnD connection: real when `OFFICERND_CLIENT_ID` is set, else the sandbox."""
     env = os.environ if env is None else env
     if not env.get("OFFICERND_CLIENT_ID"):
-        return sandbox_officernd()
+        sandbox = sandbox_officernd()
+        return OfficeRnDSettings(
+            api_url=env.get("OFFICERND_API_URL", sandbox.api_url),
+            auth_url=env.get("OFFICERND_AUTH_URL", sandbox.auth_url),
+            org_slug=sandbox.org_slug,
+            client_id=sandbox.client_id,
+            client_secret=sandbox.client_secret,
+        )
     missing = [k for k in ("OFFICERND_ORG_SLUG", "OFFICERND_CLIENT_SECRET") if not env.get(k)]
     if missing:
         raise ValueError(f"OFFICERND_CLIENT_ID is set but {', '.join(missing)} is not")
