@@ -35,7 +35,10 @@ def ensure_raw(conn: duckdb.DuckDBPyConnection, collection: Collection) -> None:
             _id VARCHAR,
             modified_at TIMESTAMP,       -- NULL when OfficeRnD sent no parseable modifiedAt
             business_date DATE,          -- facts only; NULL when missing or malformed
-            payload JSON NOT NULL,
+            -- The record as received, JSON text (VARCHAR: casting to DuckDB's JSON type
+            -- re-parses every record and costs ten times the insert; json_* functions and
+            -- `payload::JSON` work on it as it is).
+            payload VARCHAR NOT NULL,
             run_id VARCHAR NOT NULL,
             extracted_at TIMESTAMP NOT NULL
         )""")
