@@ -13,7 +13,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/ornd-visma demo
+	$(BIN)/ornd-visma demo --defects 0.02
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .

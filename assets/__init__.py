@@ -1,8 +1,20 @@
 """The Dagster asset graph: thin assets that read inputs, call the core and write outputs."""
 
 from assets.extract import officernd_raw
+from assets.jobs import books_job, daily_schedule
 from assets.partitions import daily_partitions
+from assets.publish import warehouse_snapshot
+from assets.sensors import late_changes
+from assets.staging import officernd_staging_dimensions, officernd_staging_facts
 
-ALL_ASSETS: list = [officernd_raw]
+ALL_ASSETS = [
+    officernd_raw,
+    officernd_staging_dimensions,
+    officernd_staging_facts,
+    warehouse_snapshot,
+]
+JOBS = [books_job]
+SCHEDULES = [daily_schedule]
+SENSORS = [late_changes]
 
-__all__ = ["ALL_ASSETS", "daily_partitions"]
+__all__ = ["ALL_ASSETS", "JOBS", "SCHEDULES", "SENSORS", "daily_partitions"]

@@ -56,7 +56,7 @@ def officernd_raw(
     """Pull the selected OfficeRnD collections into `raw`."""
     selected = [c for c in COLLECTIONS if raw_key(c) in context.selected_asset_keys]
     with officernd.client() as client, warehouse.get_connection() as conn:
-        results = extract_all(client, conn.cursor, selected, run_id=context.run_id)
+        results = extract_all(client, conn.cursor, selected, run_id=context.run.run_id)
         for collection in selected:
             result = results[collection.name]
             rows = conn.execute(f"SELECT count(*) FROM raw.{collection.table_name}").fetchall()

@@ -94,18 +94,12 @@ def extract_collection(
             modified = _parse_instant(record.get(by or "modifiedAt"))
             if modified and (newest is None or modified > newest):
                 newest = modified
-            if collection.business_date:
-                day = _business_day(record.get(collection.business_date))
-                if day is None:
-                    result.unplaced += 1
-                else:
-                    result.business_dates.add(day)
         batch.extend(page)
         result.records += len(page)
         if len(batch) >= BATCH_RECORDS:
-            write_batch(conn, collection, batch, run_id, extracted_at, full=full)
+            _write(conn, collection, batch, run_id, extracted_at, full, result)
             batch = []
-    write_batch(conn, collection, batch, run_id, extracted_at, full=full)
+    _write(conn, collection, batch, run_id, extracted_at, full, result)
     if collection.incremental:
         overlap = WATERMARK_OVERLAP if by == "modifiedAt" else START_OVERLAP
         walk = timedelta(seconds=time.monotonic() - started)
@@ -123,6 +117,20 @@ def extract_collection(
         touched=result.business_dates,
     )
     return result
+
+
+def _write(conn, collection: Collection, batch, run_id, extracted_at, full, result) -> None:
+    """Write a batch; the business dates of the records that changed are touched."""
+    changed = write_batch(conn, collection, batch, run_id, extracted_at, full=full)
+    if not collection.business_date:
+        return
+    for record in batch:
+        if record.get("_id") in changed:
+            day = _business_day(record.get(collection.business_date))
+            if day is None:
+                result.unplaced += 1
+            else:
+                result.business_dates.add(day)
 
 
 def extract_all(

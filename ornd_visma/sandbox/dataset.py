@@ -2,27 +2,14 @@
 JSON array of objects exactly as the API returns them, plus `defects.json` listing planted
 defects. A real export in the same shape can be replayed by the simulator."""
 
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import orjson
 
-from ornd_visma.money import json_number
+from ornd_visma.jsontext import dumps
 from ornd_visma.officernd.collections import BY_NAME
 
 DEFECTS_FILE = "defects.json"
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return json_number(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def dumps(value: Any) -> bytes:
-    """JSON bytes; Decimals become exact numbers with at most two decimals."""
-    return orjson.dumps(value, default=_default)
 
 
 def write_dataset(directory: Path, collections: dict[str, list[dict]], defects: list[dict]) -> None:
@@ -31,12 +18,8 @@ def write_dataset(directory: Path, collections: dict[str, list[dict]], defects: 
     for name, records in collections.items():
         if name not in BY_NAME:
             raise KeyError(f"unknown OfficeRnD collection {name!r}")
-        (directory / f"{name}.json").write_bytes(
-            orjson.dumps(records, default=_default, option=orjson.OPT_INDENT_2)
-        )
-    (directory / DEFECTS_FILE).write_bytes(
-        orjson.dumps(defects, default=_default, option=orjson.OPT_INDENT_2)
-    )
+        (directory / f"{name}.json").write_bytes(dumps(records, indent=True))
+    (directory / DEFECTS_FILE).write_bytes(dumps(defects, indent=True))
 
 
 def read_dataset(directory: Path) -> dict[str, list[dict]]:

@@ -56,11 +56,16 @@ def write_batch(
     extracted_at: datetime,
     *,
     full: bool = False,
-) -> None:
-    """Upsert one batch of records (one transaction). A full pull only appends: `finish_run`
-    drops every older copy at the end."""
+) -> set[str | None]:
+    """Upsert one batch of records (one transaction); returns the ids that changed.
+
+    A full pull appends everything (`finish_run` drops every older copy at the end). An
+    incremental pull keeps a record that comes back unchanged (the watermark overlap re-reads
+    a few) and replaces one that changed. Either way only real changes count as changed.
+
+    """
     if not records:
-        return
+        return set()
     batch = pa.Table.from_pylist(
         [
             {
@@ -79,19 +84,33 @@ def write_batch(
     conn.register("raw_batch", batch)
     try:
         conn.execute("BEGIN TRANSACTION")
+        conn.execute(
+            f"""CREATE OR REPLACE TEMP TABLE raw_changed AS
+                SELECT * FROM raw_batch b WHERE NOT EXISTS (
+                    SELECT 1 FROM {table} t
+                    WHERE t._id = b._id AND t.payload = b.payload AND t.run_id <> ?)""",
+            [run_id],
+        )
+        changed = {row[0] for row in conn.execute("SELECT _id FROM raw_changed").fetchall()}
+        source = "raw_batch"
         if not full:
             conn.execute(
-                f"DELETE FROM {table} WHERE run_id <> ? AND _id IN (SELECT _id FROM raw_batch)",
+                f"""DELETE FROM {table}
+                    WHERE run_id <> ? AND _id IN (SELECT _id FROM raw_changed)""",
                 [run_id],
             )
+            source = "raw_changed"
+
         conn.execute(
             f"""INSERT INTO {table}
                 SELECT _id, TRY_CAST(modified_at AS TIMESTAMP),
                        TRY_CAST(substr(business_date, 1, 10) AS DATE), payload, ?, ?
-                FROM raw_batch""",
+                FROM {source}""",
             [run_id, extracted_at],
         )
         conn.execute("COMMIT")
+        return changed
+
     except Exception:
         conn.execute("ROLLBACK")
         raise

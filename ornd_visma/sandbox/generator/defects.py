@@ -80,8 +80,9 @@ def _plant(kind, index, world, data, invoices, pick):
     if kind == "duplicate_id":
         collection = ("members", "fees", "payments")[index // len(KINDS) % 3]
         original = pick(data[collection])
-        copy = dict(original, modifiedAt=original["modifiedAt"])
-        copy["name" if "name" in copy else "number"] = f"{copy.get('name') or copy.get('number')}"
+        # An export that caught the record twice, mid-edit: same id, a later version.
+        field = "name" if "name" in original else "number"
+        copy = dict(original, **{field: f"{original[field]} (edited)"})
         data[collection].append(copy)
         return collection, original, "the same _id appears twice"
     if kind == "malformed_date":

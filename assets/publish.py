@@ -1,0 +1,25 @@
+"""What analysts read: a snapshot of the warehouse published after each run."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.staging import officernd_staging_dimensions, officernd_staging_facts
+from ornd_visma.warehouse.snapshot import publish_snapshot
+
+
+@dg.asset(
+    group_name="publish",
+    kinds={"duckdb"},
+    deps=[*officernd_staging_dimensions.keys, *officernd_staging_facts.keys],
+    pool="duckdb",
+)
+def warehouse_snapshot(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """A read-only copy of the whole warehouse (`<warehouse>.snapshot.duckdb`), replaced
+    atomically at the end of each run: analysts query it while the pipeline writes."""
+    with warehouse.get_connection() as conn:
+        path = publish_snapshot(conn, Path(warehouse.database))
+    return dg.MaterializeResult(
+        metadata={"path": dg.MetadataValue.path(str(path)), "bytes": path.stat().st_size}
+    )

@@ -1,0 +1,238 @@
+"""`staging.<table>` and `quarantine.<table>`: raw records split by validation.
+
+Every raw record ends in exactly one of the two, so `staging + quarantine = raw` per table.
+Dimensions are rebuilt whole; facts per business-date window, replaced in one transaction
+(re-running a window changes nothing, a range equals the union of its days). Fact records
+without a parseable business date belong to no window: every fact run re-checks them and keeps
+them in quarantine under no partition, so nothing is lost.
+
+The quarantine keeps when a problem was first seen, across re-runs.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import duckdb
+import orjson
+import pandas as pd
+
+from ornd_visma.officernd.collections import COLLECTIONS, Collection
+from ornd_visma.validation import References, ValidationResult, ddl, validate
+
+UNPLACED_CHECK = "business_date_parses"
+DIMENSIONS = tuple(c for c in COLLECTIONS if c.business_date is None)
+FACTS = tuple(c for c in COLLECTIONS if c.business_date is not None)
+
+
+@dataclass
+class StageResult:
+    collection: str
+    valid: int
+    quarantined_records: int
+    quarantined_rows: pd.DataFrame  # record_id, check, value, reason
+
+    @property
+    def checks_failed(self) -> dict[str, int]:
+        if self.quarantined_rows.empty:
+            return {}
+        return self.quarantined_rows.groupby("check")["record_id"].nunique().to_dict()
+
+
+def ensure_tables(conn: duckdb.DuckDBPyConnection, collection: Collection) -> None:
+    table = collection.table_name
+    conn.execute("CREATE SCHEMA IF NOT EXISTS staging; CREATE SCHEMA IF NOT EXISTS quarantine")
+    conn.execute(ddl(collection.name, "staging"))
+    conn.execute(f"ALTER TABLE staging.{table} ADD COLUMN IF NOT EXISTS business_date DATE")
+    conn.execute(f"""
+        CREATE TABLE IF NOT EXISTS quarantine.{table} (
+            record_id VARCHAR,
+            check_name VARCHAR NOT NULL,  -- the first check the record failed
+            value VARCHAR,                -- the offending value of that check
+            reason VARCHAR NOT NULL,      -- every reason, naming the record
+            checks VARCHAR[] NOT NULL,    -- every check it failed
+            partition_date DATE,          -- the business date window; NULL for dimensions
+            payload VARCHAR NOT NULL,     -- the record as received (JSON text)
+            first_seen TIMESTAMP NOT NULL,
+            last_seen TIMESTAMP NOT NULL
+        )""")
+
+
+def _records(conn, collection: Collection, where: str, params: list) -> list[dict]:
+    rows = conn.execute(
+        f"SELECT payload FROM raw.{collection.table_name} WHERE {where}", params
+    ).fetchall()
+    return [orjson.loads(row[0]) for row in rows]
+
+
+def load_references(conn: duckdb.DuckDBPyConnection) -> References:
+    """The ids records may point at (empty when a table is not there yet).
+
+    What the books compute with (tax rates, accounts, plans, rates, locations, floors,
+    resources) must be *valid*: staged. Customers and memberships only need to *exist* in
+    OfficeRnD: a member whose company is held for its billing details is still a member.
+    """
+
+    def ids(schema: str, table: str) -> frozenset[str]:
+        exists = conn.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+        if not exists:
+            return frozenset()
+        column = "id" if schema == "staging" else "_id"
+        rows = conn.execute(f"SELECT {column} FROM {schema}.{table}").fetchall()
+        return frozenset(r[0] for r in rows if r[0] is not None)
+
+    def staged(table: str) -> frozenset[str]:
+        return ids("staging", table)
+
+    def in_officernd(table: str) -> frozenset[str]:
+        return ids("raw", table)
+
+    rates = {}
+    if staged("tax_rates"):
+        rates = dict(conn.execute("SELECT id, rate FROM staging.tax_rates").fetchall())
+    return References(
+        locations=staged("locations"),
+        floors=staged("floors"),
+        tax_rates=rates,
+        revenue_accounts=staged("revenue_accounts"),
+        plans=staged("plans"),
+        resource_rates=staged("resource_rates"),
+        resources=staged("resources"),
+        companies=in_officernd("companies"),
+        members=in_officernd("members"),
+        memberships=in_officernd("memberships"),
+    )
+
+
+
+def _write(
+    conn,
+    collection: Collection,
+    result: ValidationResult,
+    scope_sql: str,
+    quarantine_scope_sql: str,
+    params: list,
+    partition_of,
+) -> None:
+    """Replace the scope's staging rows and quarantine rows in one transaction."""
+    table = collection.table_name
+    now = datetime.now(UTC).replace(tzinfo=None)
+    valid = result.valid.copy()
+    valid["business_date"] = [partition_of(p) for p in valid["payload"]]
+    quarantined = result.quarantined_per_record()
+    quarantined["partition_date"] = [partition_of(p) for p in quarantined["payload"]]
+    conn.register("stage_valid", valid)
+    conn.register("stage_quarantine", quarantined)
+    try:
+        conn.execute("BEGIN TRANSACTION")
+        conn.execute(f"DELETE FROM staging.{table} WHERE {scope_sql}", params)
+        conn.execute(f"INSERT INTO staging.{table} BY NAME SELECT * FROM stage_valid")
+        conn.execute(
+            f"""CREATE OR REPLACE TEMP TABLE previous_quarantine AS
+                SELECT record_id, check_name, min(first_seen) AS first_seen
+                FROM quarantine.{table} WHERE {quarantine_scope_sql} GROUP BY ALL""",
+            params,
+        )
+        conn.execute(f"DELETE FROM quarantine.{table} WHERE {quarantine_scope_sql}", params)
+        conn.execute(
+            f"""INSERT INTO quarantine.{table}
+                SELECT q.record_id, q."check", q.value, q.reason, q.checks, q.partition_date,
+                       q.payload,
+                       coalesce(p.first_seen, ?), ?
+                FROM stage_quarantine q LEFT JOIN previous_quarantine p
+                  ON p.record_id IS NOT DISTINCT FROM q.record_id AND p.check_name = q."check"
+            """,
+            [now, now],
+        )
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.unregister("stage_valid")
+        conn.unregister("stage_quarantine")
+
+
+def stage_dimension(conn: duckdb.DuckDBPyConnection, collection: Collection) -> StageResult:
+    """Validate the whole dimension and replace its staging and quarantine rows."""
+    ensure_tables(conn, collection)
+    records = _records(conn, collection, "true", [])
+    result = validate(collection.name, records, load_references(conn))
+    _write(conn, collection, result, "true", "true", [], lambda _payload: None)
+    return StageResult(
+        collection.name,
+        len(result.valid),
+        result.quarantined_records,
+        result.quarantined[["record_id", "check", "value", "reason"]],
+    )
+
+
+def _business_day(collection: Collection):
+    def partition_of(payload: str) -> date | None:
+        value = orjson.loads(payload).get(collection.business_date)
+        try:
+            return date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return None
+
+    return partition_of
+
+
+def stage_fact_window(
+    conn: duckdb.DuckDBPyConnection,
+    collection: Collection,
+    start: date,
+    end: date | None,
+) -> StageResult:
+    """Validate the facts whose business date is in [start, end), and those with none.
+
+    `end=None` opens the window: the latest window also holds what is dated after it (a
+    booking next month), re-validated every day until its own day's window takes it over.
+    """
+    ensure_tables(conn, collection)
+    upper = "" if end is None else " AND business_date < ?"
+    params = [start] if end is None else [start, end]
+    scope = f"(business_date >= ?{upper}) OR business_date IS NULL"
+    q_scope = scope.replace("business_date", "partition_date")
+    records = _records(conn, collection, scope, params)
+    result = validate(collection.name, records, load_references(conn))
+    result = _quarantine_unplaced(collection, result)
+    _write(conn, collection, result, scope, q_scope, params, _business_day(collection))
+    conn.execute(
+        f"DELETE FROM meta.touched_partitions WHERE collection = ? AND ({scope})",
+        [collection.name, *params],
+    )
+    return StageResult(
+        collection.name,
+        len(result.valid),
+        result.quarantined_records,
+        result.quarantined[["record_id", "check", "value", "reason"]],
+    )
+
+
+def _quarantine_unplaced(collection: Collection, result: ValidationResult) -> ValidationResult:
+    """Valid records without a business date cannot be placed in a window: quarantine them."""
+    partition_of = _business_day(collection)
+    unplaced = result.valid["payload"].map(lambda p: partition_of(p) is None)
+    if not unplaced.any():
+        return result
+    moved = result.valid[unplaced]
+    extra = pd.DataFrame(
+        {
+            "record_id": moved["id"],
+            "check": UNPLACED_CHECK,
+            "value": [str(orjson.loads(p).get(collection.business_date)) for p in moved["payload"]],
+            "reason": [
+                f"{collection.name} {rid}: {collection.business_date} is not a date"
+                for rid in moved["id"]
+            ],
+            "payload": moved["payload"],
+        }
+    )
+    return ValidationResult(
+        valid=result.valid[~unplaced],
+        quarantined=pd.concat([result.quarantined, extra], ignore_index=True),
+        quarantined_records=result.quarantined_records + len(moved),
+    )

@@ -1,0 +1,60 @@
+"""A sandbox and a fresh warehouse for real Dagster runs of the pipeline."""
+
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
+from ornd_visma.sandbox.server import running
+from resources.officernd import OfficeRnDResource
+
+# The small dataset's facts start with the bill run of 27 July 2026; the run goes to the
+# latest partition (yesterday), whose window also holds future bookings.
+FIRST_DAY = "2026-07-01"
+LAST_DAY = (date.today() - timedelta(days=1)).isoformat()
+
+
+@pytest.fixture(scope="module")
+def officernd(defects_small_dir, tmp_path_factory):
+    """The simulator serving the small dataset with defects; yields (resource, app)."""
+    state = tmp_path_factory.mktemp("officernd_state")
+    app = create_officernd_app(
+        defects_small_dir, state, OfficeRnDOptions(read_limit_per_minute=1_000_000)
+    )
+    with running(app) as base_url:
+        yield (
+            OfficeRnDResource(
+                api_url=f"{base_url}/api/v2",
+                auth_url=base_url,
+                org_slug="sandbox",
+                client_id="sandbox",
+                client_secret="sandbox",
+            ),
+            app,
+        )
+
+
+def run_range(resources: dict, start: str, end: str, instance=None, selection=None):
+    from ornd_visma.definitions import defs
+
+    job = defs.resolve_job_def("daily_books")
+    tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+    kwargs = {"asset_selection": selection} if selection else {}
+    return job.execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        tags=tags,
+        resources=resources,
+        raise_on_error=False,
+        **kwargs,
+    )
+
+
+def warehouse_at(path: Path) -> DuckDBResource:
+    return DuckDBResource(database=str(path))
+
+
+os.environ.setdefault("ORND_VISMA_START_DATE", "2024-11-01")
