@@ -66,20 +66,19 @@ def write_batch(
     """
     if not records:
         return set()
-    batch = pa.Table.from_pylist(
+    day_field = collection.business_date
+    batch = pa.Table.from_arrays(
         [
-            {
-                "_id": _text(r.get("_id")),
-                "modified_at": _text(r.get("modifiedAt")),
-                "business_date": _text(r.get(collection.business_date))
-                if collection.business_date
-                else None,
-                "payload": orjson.dumps(r).decode(),
-            }
-            for r in records
+            pa.array([_text(r.get("_id")) for r in records], pa.string()),
+            pa.array([_text(r.get("modifiedAt")) for r in records], pa.string()),
+            pa.array(
+                [_text(r.get(day_field)) if day_field else None for r in records], pa.string()
+            ),
+            pa.array([orjson.dumps(r).decode() for r in records], pa.string()),
         ],
         schema=BATCH_SCHEMA,
     )
+
     table = f"raw.{collection.table_name}"
     conn.register("raw_batch", batch)
     try:
