@@ -9,6 +9,16 @@ from ornd_visma.officernd.extract import extract_all
 from resources.officernd import OfficeRnDResource
 
 GROUP = "extract"
+RAW_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn("_id", "VARCHAR"),
+        dg.TableColumn("modified_at", "TIMESTAMP"),
+        dg.TableColumn("business_date", "DATE", description="facts only"),
+        dg.TableColumn("payload", "VARCHAR", description="the record as received, JSON"),
+        dg.TableColumn("run_id", "VARCHAR"),
+        dg.TableColumn("extracted_at", "TIMESTAMP"),
+    ]
+)
 
 
 def raw_key(collection: Collection) -> dg.AssetKey:
@@ -64,6 +74,7 @@ def officernd_raw(
                 asset_key=raw_key(collection),
                 metadata={
                     "dagster/row_count": rows[0][0],
+                    "dagster/column_schema": RAW_SCHEMA,
                     "records_received": result.records,
                     "requests": result.requests,
                     "mode": result.mode,

@@ -7,6 +7,7 @@ from dagster_duckdb import DuckDBResource
 from assets.extract import raw_key
 from assets.partitions import daily_partitions
 from ornd_visma.officernd.collections import Collection, collection
+from ornd_visma.validation import TYPED_COLUMNS
 from ornd_visma.warehouse.staging import (
     DIMENSIONS,
     FACTS,
@@ -113,6 +114,12 @@ def _result(c: Collection, staged: StageResult) -> dg.MaterializeResult:
         asset_key=staging_key(c),
         metadata={
             "dagster/row_count": staged.valid,
+            "dagster/column_schema": dg.TableSchema(
+                columns=[
+                    dg.TableColumn(name, kind)
+                    for name, kind in {**TYPED_COLUMNS[c.name], "payload": "VARCHAR"}.items()
+                ]
+            ),
             "quarantined_records": staged.quarantined_records,
             "quarantined_by_check": failed,
             "quarantine_preview": dg.MetadataValue.md(
