@@ -12,6 +12,7 @@ from ornd_visma.warehouse.staging import (
     DIMENSIONS,
     FACTS,
     StageResult,
+    credit_notes_without_invoice,
     stage_dimension,
     stage_fact_window,
 )
@@ -20,6 +21,8 @@ GROUP = "validate"
 # Checks, by name.
 QUARANTINE_EMPTY = "quarantine_empty"
 REFERENCES_CLEAN = "references_clean"
+DOCUMENTS_COMPLETE = "documents_complete"
+
 
 # Dimensions in the order references need them: what others point at is staged first.
 DIMENSION_ORDER = tuple(
@@ -76,6 +79,16 @@ def _checks(c: Collection) -> list[dg.AssetCheckSpec]:
             description=f"No `{c.name}` record is quarantined (warns with the counts per check).",
         )
     ]
+    if c.name == "payments":
+        checks.append(
+            dg.AssetCheckSpec(
+                DOCUMENTS_COMPLETE,
+                asset=staging_key(c),
+                blocking=True,
+                description="No staged credit note points at a quarantined invoice: a "
+                "document the books need is missing, so nothing downstream may post.",
+            )
+        )
     if c.name in BOOKS_REFERENCES:
         checks.append(
             dg.AssetCheckSpec(
@@ -89,7 +102,9 @@ def _checks(c: Collection) -> list[dg.AssetCheckSpec]:
     return checks
 
 
-def _result(c: Collection, staged: StageResult) -> dg.MaterializeResult:
+def _result(
+    c: Collection, staged: StageResult, orphans: list[tuple[str, str, str]] | None = None
+) -> dg.MaterializeResult:
     failed = staged.checks_failed
     preview = staged.quarantined_rows.head(10)
     checks = [
@@ -101,6 +116,24 @@ def _result(c: Collection, staged: StageResult) -> dg.MaterializeResult:
             metadata={"quarantined_records": staged.quarantined_records, "by_check": failed},
         )
     ]
+    if orphans is not None:
+        checks.append(
+            dg.AssetCheckResult(
+                check_name=DOCUMENTS_COMPLETE,
+                asset_key=staging_key(c),
+                passed=not orphans,
+                metadata={
+                    "credit_notes_without_invoice": dg.MetadataValue.md(
+                        "\n".join(
+                            f"- {number} ({note}) → invoice {invoice}"
+                            for note, number, invoice in orphans
+                        )
+                        or "(none)"
+                    )
+                },
+            )
+        )
+
     if c.name in BOOKS_REFERENCES:
         checks.append(
             dg.AssetCheckResult(
@@ -162,4 +195,6 @@ def officernd_staging_facts(context: dg.AssetExecutionContext, warehouse: DuckDB
     with warehouse.get_connection() as conn:
         for f in FACTS:
             if staging_key(f) in context.selected_asset_keys:
-                yield _result(f, stage_fact_window(conn, f, start, end))
+                staged = stage_fact_window(conn, f, start, end)
+                orphans = credit_notes_without_invoice(conn) if f.name == "payments" else None
+                yield _result(f, staged, orphans)

@@ -11,9 +11,9 @@ from datetime import datetime
 from importlib.resources import files
 
 import duckdb
-import orjson
 import pyarrow as pa
 
+from ornd_visma.jsontext import dumps
 from ornd_visma.officernd.collections import Collection
 
 BATCH_SCHEMA = pa.schema(
@@ -74,7 +74,8 @@ def write_batch(
             pa.array(
                 [_text(r.get(day_field)) if day_field else None for r in records], pa.string()
             ),
-            pa.array([orjson.dumps(r).decode() for r in records], pa.string()),
+            pa.array([dumps(r).decode() for r in records], pa.string()),
+
         ],
         schema=BATCH_SCHEMA,
     )

@@ -236,3 +236,16 @@ def _quarantine_unplaced(collection: Collection, result: ValidationResult) -> Va
         quarantined=pd.concat([result.quarantined, extra], ignore_index=True),
         quarantined_records=result.quarantined_records + len(moved),
     )
+
+
+def credit_notes_without_invoice(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(credit note id, number, invoice id) for staged credit notes allocated to an invoice
+    that is quarantined: posting the note without its invoice would leave the books wrong."""
+    return conn.execute(
+        """SELECT s.id, s.number, target
+           FROM staging.payments s,
+                unnest(json_extract_string(s.payload, '$.allocations[*].target')) AS t(target)
+           WHERE s.document_type = 'creditNote'
+             AND target IN (SELECT record_id FROM quarantine.payments)
+           ORDER BY s.number"""
+    ).fetchall()
