@@ -125,16 +125,12 @@ def _dlt(base_url: str) -> dict:
             dataset_name="raw",
             pipelines_dir=f"{tmp}/pipelines",
         )
-        info = pipeline.run(source)
+        pipeline.run(source)
+        # Top-level tables only: dlt also normalises nested lists into child tables.
+        counts = pipeline.last_trace.last_normalize_info.row_counts
         records = sum(
-            row[1]
-            for row in pipeline.sql_client().execute_sql(
-                "SELECT table_name, estimated_size FROM duckdb_tables() "
-                "WHERE schema_name = 'raw' AND table_name NOT LIKE '_dlt%' "
-                "AND table_name NOT LIKE '%__%'"
-            )
+            n for table, n in counts.items() if table in {c.table_name for c in COLLECTIONS}
         )
-        del info
     return {"requests": None, "records": records}
 
 
@@ -146,13 +142,14 @@ def child(kind: str, base_url: str) -> None:
     print(json.dumps(result))
 
 
-def measure(kind: str, base_url: str) -> dict:
+def measure(kind: str, base_url: str) -> dict | None:
+    """Run one contender in its own process (so its peak memory is its own)."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, base_url],
-        check=True,
-        capture_output=True,
-        text=True,
+        [sys.executable, __file__, "--child", kind, base_url], capture_output=True, text=True
     )
+    if out.returncode != 0:
+        print(f"{kind} failed:\n{out.stderr[-3000:]}", file=sys.stderr)
+        return None
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -187,10 +184,12 @@ def main() -> None:
             dataset_dir, Path(state), OfficeRnDOptions(read_limit_per_minute=10_000_000)
         )
         with running(app) as url:
-            results = {
+            measured = {
                 kind: measure(kind, url)
                 for kind in ("bare", "ours", *(() if args.skip_dlt else ("dlt",)))
             }
+    results = {kind: r for kind, r in measured.items() if r is not None}
+
     print(
         f"\n{sum(counts.values()):,} records in {len(counts)} collections; "
         f"minimum requests {minimum:,} (one page per 50 records, plus one token)\n"
