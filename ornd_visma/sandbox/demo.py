@@ -128,7 +128,8 @@ def format_report(report: DemoReport) -> str:
         )
     out += ["", "Quarantine (table, check, records, example):"]
     out += [
-        f"  {table:<16}{check:<26}{n:>5}  {reason[:90]}"
+        f"  {table:<16}{check:<30}{n:>5}  {reason[:90]}"
+
         for table, check, n, reason in report.quarantine
     ] or ["  (empty)"]
     if report.planted_defects:
