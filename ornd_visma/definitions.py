@@ -41,7 +41,6 @@ def launch_range(
     return job.execute_in_process(
         instance=project_instance(),
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-
         tags={
             "dagster/asset_partition_range_start": start.isoformat(),
             "dagster/asset_partition_range_end": end.isoformat(),

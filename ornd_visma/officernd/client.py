@@ -143,8 +143,9 @@ class OfficeRnDClient:
         before_sleep=_count_retry,
         reraise=True,
     )
-    def get_page(self, collection: str, params: dict[str, str]) -> dict:
-        """One page of a list endpoint: the `{results, cursorNext, ...}` envelope."""
+    def fetch_page(self, collection: str, params: dict[str, str]) -> tuple[dict, bytes]:
+        """One page of a list endpoint: the parsed `{results, cursorNext, ...}` envelope and
+        the body as received."""
         url = (
             f"{self.settings.api_url.rstrip('/')}/organizations/"
             f"{self.settings.org_slug}/{collection}"
@@ -158,18 +159,30 @@ class OfficeRnDClient:
             url, params=params, headers={"Authorization": f"Bearer {self._bearer()}"}
         )
         self._raise_for(response, collection)
-        return orjson.loads(response.content)
+        return orjson.loads(response.content), response.content
 
-    def iter_pages(self, collection: str, filters: dict[str, str] | None = None) -> Iterator[list]:
-        """Every page of `collection` (filters as query parameters), following `cursorNext`."""
+    def get_page(self, collection: str, params: dict[str, str]) -> dict:
+        """One page of a list endpoint: the `{results, cursorNext, ...}` envelope."""
+        return self.fetch_page(collection, params)[0]
+
+    def walk(
+        self, collection: str, filters: dict[str, str] | None = None
+    ) -> Iterator[tuple[dict, bytes]]:
+        """Every page of `collection` (filters as query parameters), following `cursorNext`:
+        each parsed and as received."""
         params = {"$limit": str(PAGE_SIZE_MAX), **(filters or {})}
         while True:
-            page = self.get_page(collection, params)
-            yield page["results"]
+            page, body = self.fetch_page(collection, params)
+            yield page, body
             cursor = page.get("cursorNext")
             if not cursor:
                 return
             params = {**params, "$cursorNext": cursor}
+
+    def iter_pages(self, collection: str, filters: dict[str, str] | None = None) -> Iterator[list]:
+        """The records of every page of `collection`."""
+        for page, _ in self.walk(collection, filters):
+            yield page["results"]
 
     def fetch_all(self, collection: str, filters: dict[str, str] | None = None) -> list[dict]:
         return [record for page in self.iter_pages(collection, filters) for record in page]

@@ -27,7 +27,7 @@ import duckdb
 
 from ornd_visma.officernd.client import OfficeRnDClient
 from ornd_visma.officernd.collections import Collection
-from ornd_visma.warehouse.raw import ensure_raw, finish_run, watermark_of, write_batch
+from ornd_visma.warehouse.raw import ensure_raw, finish_run, watermark_of, write_pages
 
 WATERMARK_OVERLAP = timedelta(minutes=5)
 # A check-in is created at its start and closed at its end: re-read the last day's.
@@ -47,20 +47,6 @@ class ExtractResult:
     # Business dates of the records received (facts): the partitions they touch.
     business_dates: set[date] = field(default_factory=set)
     unplaced: int = 0  # fact records without a parseable business date
-
-
-def _parse_instant(text) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _business_day(text) -> date | None:
-    try:
-        return date.fromisoformat(str(text)[:10])
-    except ValueError:
-        return None
 
 
 def _iso(moment: datetime) -> str:
@@ -88,22 +74,32 @@ def extract_collection(
     extracted_at = datetime.now(UTC).replace(tzinfo=None)
     result = ExtractResult(collection.name, "full" if full else "incremental", 0, 0, 0, None)
     newest: datetime | None = None
-    batch: list[dict] = []
-    for page in client.iter_pages(collection.name, filters):
-        for record in page:
-            modified = _parse_instant(record.get(by or "modifiedAt"))
-            if modified and (newest is None or modified > newest):
-                newest = modified
-        batch.extend(page)
-        result.records += len(page)
-        if len(batch) >= BATCH_RECORDS:
-            _write(conn, collection, batch, run_id, extracted_at, full, result)
-            batch = []
-    _write(conn, collection, batch, run_id, extracted_at, full, result)
+    bodies: list[bytes] = []
+    pending = 0
+
+    def flush() -> None:
+        nonlocal newest, bodies, pending
+        written = write_pages(conn, collection, bodies, run_id, extracted_at, full=full)
+        result.business_dates |= written.changed_days
+        result.unplaced += written.unplaced
+        if written.newest and (newest is None or written.newest > newest):
+            newest = written.newest
+        bodies, pending = [], 0
+
+    for page, body in client.walk(collection.name, filters):
+        bodies.append(body)
+        pending += len(page["results"])
+        result.records += len(page["results"])
+        if pending >= BATCH_RECORDS:
+            flush()
+    flush()
     if collection.incremental:
         overlap = WATERMARK_OVERLAP if by == "modifiedAt" else START_OVERLAP
         walk = timedelta(seconds=time.monotonic() - started)
-        result.watermark = _iso(newest - walk - overlap) if newest else watermark
+        if newest is not None:  # DuckDB gives naive UTC
+            result.watermark = _iso(newest.replace(tzinfo=UTC) - walk - overlap)
+        else:
+            result.watermark = watermark
     result.requests = client.stats.by_collection.get(collection.name, 0) - requests_before
     result.dropped = finish_run(
         conn,
@@ -117,20 +113,6 @@ def extract_collection(
         touched=result.business_dates,
     )
     return result
-
-
-def _write(conn, collection: Collection, batch, run_id, extracted_at, full, result) -> None:
-    """Write a batch; the business dates of the records that changed are touched."""
-    changed = write_batch(conn, collection, batch, run_id, extracted_at, full=full)
-    if not collection.business_date:
-        return
-    for record in batch:
-        if record.get("_id") in changed:
-            day = _business_day(record.get(collection.business_date))
-            if day is None:
-                result.unplaced += 1
-            else:
-                result.business_dates.add(day)
 
 
 def extract_all(

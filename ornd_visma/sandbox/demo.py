@@ -93,7 +93,6 @@ def _report(run_id, success, first, last, warehouse: Path, dataset) -> DemoRepor
                 count("raw", c.table_name),
                 count("staging", c.table_name),
                 count("quarantine", c.table_name),  # one row per quarantined record
-
             )
             for c in COLLECTIONS
         ]
@@ -129,7 +128,6 @@ def format_report(report: DemoReport) -> str:
     out += ["", "Quarantine (table, check, records, example):"]
     out += [
         f"  {table:<16}{check:<30}{n:>5}  {reason[:90]}"
-
         for table, check, n, reason in report.quarantine
     ] or ["  (empty)"]
     if report.planted_defects:

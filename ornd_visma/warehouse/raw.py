@@ -7,23 +7,14 @@ because a collection may hold one `_id` twice (validation quarantines both). A f
 dropping the records it did not see (they were deleted in OfficeRnD).
 """
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from importlib.resources import files
 
 import duckdb
 import pyarrow as pa
 
-from ornd_visma.jsontext import dumps
 from ornd_visma.officernd.collections import Collection
-
-BATCH_SCHEMA = pa.schema(
-    [
-        ("_id", pa.string()),
-        ("modified_at", pa.string()),
-        ("business_date", pa.string()),
-        ("payload", pa.string()),
-    ]
-)
 
 
 def ensure_raw(conn: duckdb.DuckDBPyConnection, collection: Collection) -> None:
@@ -44,46 +35,54 @@ def ensure_raw(conn: duckdb.DuckDBPyConnection, collection: Collection) -> None:
         )""")
 
 
-def _text(value) -> str | None:
-    return None if value is None else str(value)
+@dataclass
+class PagesWritten:
+    records: int
+    changed_days: set[date] = field(default_factory=set)  # business dates of changed facts
+    unplaced: int = 0  # changed facts without a parseable business date
+    newest: datetime | None = None  # the largest value of the incremental field seen
 
 
-def write_batch(
+def _json_path(name: str) -> str:
+    return f"'$.\"{name}\"'"
+
+
+def write_pages(
     conn: duckdb.DuckDBPyConnection,
     collection: Collection,
-    records: list[dict],
+    bodies: list[bytes],
     run_id: str,
     extracted_at: datetime,
     *,
     full: bool = False,
-) -> set[str | None]:
-    """Upsert one batch of records (one transaction); returns the ids that changed.
+) -> PagesWritten:
+    """Upsert the records of some list pages (their bodies as received; one transaction).
 
-    A full pull appends everything (`finish_run` drops every older copy at the end). An
-    incremental pull keeps a record that comes back unchanged (the watermark overlap re-reads
-    a few) and replaces one that changed. Either way only real changes count as changed.
-
+    DuckDB unnests `results` and reads `_id`, `modifiedAt` and the business date itself, so
+    no record goes through Python. A full pull appends everything (`finish_run` drops every
+    older copy at the end). An incremental pull keeps a record that comes back unchanged (the
+    watermark overlap re-reads a few) and replaces one that changed. Either way only real
+    changes count as changed.
     """
-    if not records:
-        return set()
-    day_field = collection.business_date
-    batch = pa.Table.from_arrays(
-        [
-            pa.array([_text(r.get("_id")) for r in records], pa.string()),
-            pa.array([_text(r.get("modifiedAt")) for r in records], pa.string()),
-            pa.array(
-                [_text(r.get(day_field)) if day_field else None for r in records], pa.string()
-            ),
-            pa.array([dumps(r).decode() for r in records], pa.string()),
-
-        ],
-        schema=BATCH_SCHEMA,
-    )
-
+    if not bodies:
+        return PagesWritten(0)
     table = f"raw.{collection.table_name}"
-    conn.register("raw_batch", batch)
+    day = collection.business_date
+    since = collection.incremental_field or "modifiedAt"
+    conn.register("raw_pages", pa.table({"page": [b.decode() for b in bodies]}))
     try:
         conn.execute("BEGIN TRANSACTION")
+        conn.execute(
+            f"""CREATE OR REPLACE TEMP TABLE raw_batch AS
+                SELECT json_extract_string(r, '$._id') AS _id,
+                       json_extract_string(r, '$.modifiedAt') AS modified_at,
+                       {f"json_extract_string(r, {_json_path(day)})" if day else "NULL"}
+                           AS business_date,
+                       json_extract_string(r, {_json_path(since)}) AS since,
+                       r::VARCHAR AS payload
+                FROM (SELECT unnest(CAST(json_extract(page, '$.results') AS JSON[])) AS r
+                      FROM raw_pages)"""
+        )
         conn.execute(
             f"""CREATE OR REPLACE TEMP TABLE raw_changed AS
                 SELECT * FROM raw_batch b WHERE NOT EXISTS (
@@ -91,7 +90,6 @@ def write_batch(
                     WHERE t._id = b._id AND t.payload = b.payload AND t.run_id <> ?)""",
             [run_id],
         )
-        changed = {row[0] for row in conn.execute("SELECT _id FROM raw_changed").fetchall()}
         source = "raw_batch"
         if not full:
             conn.execute(
@@ -100,7 +98,6 @@ def write_batch(
                 [run_id],
             )
             source = "raw_changed"
-
         conn.execute(
             f"""INSERT INTO {table}
                 SELECT _id, TRY_CAST(modified_at AS TIMESTAMP),
@@ -108,14 +105,25 @@ def write_batch(
                 FROM {source}""",
             [run_id, extracted_at],
         )
+        records, newest = conn.execute(
+            "SELECT count(*), max(TRY_CAST(since AS TIMESTAMP)) FROM raw_batch"
+        ).fetchall()[0]
+        written = PagesWritten(records, newest=newest)
+        if day:
+            for (changed_day,) in conn.execute(
+                "SELECT TRY_CAST(substr(business_date, 1, 10) AS DATE) FROM raw_changed"
+            ).fetchall():
+                if changed_day is None:
+                    written.unplaced += 1
+                else:
+                    written.changed_days.add(changed_day)
         conn.execute("COMMIT")
-        return changed
-
+        return written
     except Exception:
         conn.execute("ROLLBACK")
         raise
     finally:
-        conn.unregister("raw_batch")
+        conn.unregister("raw_pages")
 
 
 def finish_run(

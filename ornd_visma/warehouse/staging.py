@@ -106,7 +106,6 @@ def load_references(conn: duckdb.DuckDBPyConnection) -> References:
     )
 
 
-
 def _write(
     conn,
     collection: Collection,

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import duckdb
 
+from ornd_visma.jsontext import dumps
 from ornd_visma.officernd.collections import collection
-from ornd_visma.warehouse.raw import ensure_raw, write_batch
+from ornd_visma.warehouse.raw import ensure_raw, write_pages
 from ornd_visma.warehouse.staging import credit_notes_without_invoice, stage_fact_window
 from tests.validation.test_validate import invoice, mixed
 
@@ -15,7 +16,8 @@ PAYMENTS = collection("payments")
 
 def load(conn, records):
     ensure_raw(conn, PAYMENTS)
-    write_batch(conn, PAYMENTS, records, "run-1", datetime.now(UTC).replace(tzinfo=None))
+    page = dumps({"results": records, "rangeStart": 1, "rangeEnd": len(records)})
+    write_pages(conn, PAYMENTS, [page], "run-1", datetime.now(UTC).replace(tzinfo=None))
 
 
 def test_a_credit_note_of_a_quarantined_invoice_is_reported(tmp_path):
