@@ -32,7 +32,7 @@ from ornd_visma.warehouse.raw import ensure_raw, finish_run, watermark_of, write
 WATERMARK_OVERLAP = timedelta(minutes=5)
 # A check-in is created at its start and closed at its end: re-read the last day's.
 START_OVERLAP = timedelta(days=1)
-BATCH_RECORDS = 5000
+BATCH_RECORDS = 2000
 DEFAULT_WORKERS = 4
 
 
