@@ -69,7 +69,13 @@ def officernd_raw(
         results = extract_all(client, conn.cursor, selected, run_id=context.run.run_id)
         for collection in selected:
             result = results[collection.name]
-            rows = conn.execute(f"SELECT count(*) FROM raw.{collection.table_name}").fetchall()
+            table = f"raw.{collection.table_name}"
+            rows = conn.execute(f"SELECT count(*) FROM {table}").fetchall()
+            preview = conn.execute(
+                f"SELECT _id, modified_at, business_date, left(payload, 80) AS payload "
+                f"FROM {table} ORDER BY modified_at DESC NULLS LAST LIMIT 5"
+            ).df()
+
             yield dg.MaterializeResult(
                 asset_key=raw_key(collection),
                 metadata={
@@ -82,6 +88,7 @@ def officernd_raw(
                     "dropped_as_deleted": result.dropped,
                     "business_dates_touched": len(result.business_dates),
                     "without_business_date": result.unplaced,
+                    "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
                 },
             )
         context.log.info(

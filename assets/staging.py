@@ -155,6 +155,7 @@ def _result(
             ),
             "quarantined_records": staged.quarantined_records,
             "quarantined_by_check": failed,
+            "preview": dg.MetadataValue.md(staged.preview.to_markdown(index=False)),
             "quarantine_preview": dg.MetadataValue.md(
                 preview.to_markdown(index=False) if not preview.empty else "(none)"
             ),

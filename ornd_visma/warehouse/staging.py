@@ -30,6 +30,17 @@ class StageResult:
     valid: int
     quarantined_records: int
     quarantined_rows: pd.DataFrame  # record_id, check, value, reason
+    preview: pd.DataFrame  # a few valid rows, typed columns only
+
+    @classmethod
+    def of(cls, collection: Collection, result: ValidationResult) -> "StageResult":
+        return cls(
+            collection.name,
+            len(result.valid),
+            result.quarantined_records,
+            result.quarantined[["record_id", "check", "value", "reason"]],
+            result.valid.drop(columns=["payload"]).head(5),
+        )
 
     @property
     def checks_failed(self) -> dict[str, int]:
@@ -160,12 +171,7 @@ def stage_dimension(conn: duckdb.DuckDBPyConnection, collection: Collection) -> 
     records = _records(conn, collection, "true", [])
     result = validate(collection.name, records, load_references(conn))
     _write(conn, collection, result, "true", "true", [], lambda _payload: None)
-    return StageResult(
-        collection.name,
-        len(result.valid),
-        result.quarantined_records,
-        result.quarantined[["record_id", "check", "value", "reason"]],
-    )
+    return StageResult.of(collection, result)
 
 
 def _business_day(collection: Collection):
@@ -203,12 +209,7 @@ def stage_fact_window(
         f"DELETE FROM meta.touched_partitions WHERE collection = ? AND ({scope})",
         [collection.name, *params],
     )
-    return StageResult(
-        collection.name,
-        len(result.valid),
-        result.quarantined_records,
-        result.quarantined[["record_id", "check", "value", "reason"]],
-    )
+    return StageResult.of(collection, result)
 
 
 def _quarantine_unplaced(collection: Collection, result: ValidationResult) -> ValidationResult:
