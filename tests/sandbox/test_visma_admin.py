@@ -26,8 +26,7 @@ def test_lock_period_accepts_common_spellings_and_unlocks(sim):
     body = voucher_body([(1930, 1, None), (3001, None, 1)], day="2026-05-31")
     assert sim.admin("POST", "lock-period", {"lockedUntil": "2026-05-31"}).status_code == 200
     assert api.post("/vouchers", json=body).json()["ErrorCode"] == 4026
-    assert sim.admin("POST", "lock-period", {"locked_until": None}).json() == {
-        "locked_until": None}
+    assert sim.admin("POST", "lock-period", {"locked_until": None}).json() == {"locked_until": None}
     assert api.post("/vouchers", json=body).status_code == 201
     assert sim.admin("POST", "lock-period", {"until": "not a date"}).status_code == 400
 

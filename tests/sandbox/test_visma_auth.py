@@ -20,8 +20,13 @@ def sim(tmp_path) -> Iterator[Harness]:
 
 
 def authorize(sim: Harness, **over: str) -> httpx.Response:
-    params = {"client_id": "sandbox", "redirect_uri": REDIRECT, "response_type": "code",
-              "scope": SCOPE, "state": "xyz"}
+    params = {
+        "client_id": "sandbox",
+        "redirect_uri": REDIRECT,
+        "response_type": "code",
+        "scope": SCOPE,
+        "state": "xyz",
+    }
     params.update(over)
     return httpx.get(f"{sim.url}/connect/authorize", params=params)
 
@@ -33,8 +38,9 @@ def code_of(response: httpx.Response) -> str:
     return query["code"][0]
 
 
-def token(sim: Harness, auth: tuple[str, str] | None = ("sandbox", "sandbox"),
-          **form: str) -> httpx.Response:
+def token(
+    sim: Harness, auth: tuple[str, str] | None = ("sandbox", "sandbox"), **form: str
+) -> httpx.Response:
     return httpx.post(f"{sim.url}/connect/token", data=form, auth=auth)
 
 
@@ -51,14 +57,22 @@ def test_authorization_code_flow_gives_tokens_that_open_the_api(sim):
     body = answer.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
     assert body["access_token"].count(".") == 2 and body["refresh_token"]
-    api = httpx.get(f"{sim.url}/v2/customers",
-                    headers={"Authorization": f"Bearer {body['access_token']}"})
+    api = httpx.get(
+        f"{sim.url}/v2/customers", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert api.status_code == 200 and api.json()["Data"] == []
 
 
 def test_client_credentials_in_the_form_work_too(sim):
-    answer = token(sim, auth=None, grant_type="authorization_code", code=code_of(authorize(sim)),
-                   redirect_uri=REDIRECT, client_id="sandbox", client_secret="sandbox")
+    answer = token(
+        sim,
+        auth=None,
+        grant_type="authorization_code",
+        code=code_of(authorize(sim)),
+        redirect_uri=REDIRECT,
+        client_id="sandbox",
+        client_secret="sandbox",
+    )
     assert answer.status_code == 200
 
 
@@ -81,8 +95,9 @@ def test_code_expires_after_five_minutes(sim):
 
 def test_redirect_uri_must_match_the_authorization(sim):
     code = code_of(authorize(sim))
-    answer = token(sim, grant_type="authorization_code", code=code,
-                   redirect_uri="http://127.0.0.1:9999/other")
+    answer = token(
+        sim, grant_type="authorization_code", code=code, redirect_uri="http://127.0.0.1:9999/other"
+    )
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
 
 
@@ -101,8 +116,11 @@ def test_refresh_tokens_rotate_and_old_ones_are_refused(sim):
 
 def test_revoked_refresh_token_is_refused(sim):
     refresh = sandbox_refresh_token(sim.url)
-    revoked = httpx.post(f"{sim.url}/connect/revocation", auth=("sandbox", "sandbox"),
-                         data={"token": refresh, "token_type_hint": "refresh_token"})
+    revoked = httpx.post(
+        f"{sim.url}/connect/revocation",
+        auth=("sandbox", "sandbox"),
+        data={"token": refresh, "token_type_hint": "refresh_token"},
+    )
     assert revoked.status_code == 200
     answer = token(sim, grant_type="refresh_token", refresh_token=refresh)
     assert answer.json()["error"] == "invalid_grant"
@@ -110,11 +128,19 @@ def test_revoked_refresh_token_is_refused(sim):
 
 def test_token_requests_must_be_form_encoded_and_authenticated(sim):
     code = code_of(authorize(sim))
-    as_json = httpx.post(f"{sim.url}/connect/token", auth=("sandbox", "sandbox"), json={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT})
+    as_json = httpx.post(
+        f"{sim.url}/connect/token",
+        auth=("sandbox", "sandbox"),
+        json={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
+    )
     assert as_json.status_code == 400 and as_json.json()["error"] == "invalid_request"
-    wrong = token(sim, auth=("sandbox", "nope"), grant_type="authorization_code", code=code,
-                  redirect_uri=REDIRECT)
+    wrong = token(
+        sim,
+        auth=("sandbox", "nope"),
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT,
+    )
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_client"
     grant = token(sim, grant_type="client_credentials")
     assert grant.json()["error"] == "unsupported_grant_type"
@@ -124,8 +150,10 @@ def test_authorize_refuses_unknown_clients_and_foreign_redirects_without_redirec
     assert authorize(sim, client_id="other").status_code == 400
     assert authorize(sim, redirect_uri="https://evil.example/cb").status_code == 400
     bad_type = authorize(sim, response_type="token")
-    assert bad_type.status_code == 302 and "error=unsupported_response_type" in \
-        bad_type.headers["location"]
+    assert (
+        bad_type.status_code == 302
+        and "error=unsupported_response_type" in bad_type.headers["location"]
+    )
     no_api = authorize(sim, scope="ea:sales")
     assert "error=invalid_scope" in no_api.headers["location"]
 
@@ -156,8 +184,9 @@ def test_access_tokens_survive_a_restart(tmp_path):
     with harness(tmp_path) as sim:
         tokens = sandbox_tokens(sim.url)
     with harness(tmp_path) as sim:
-        api = httpx.get(f"{sim.url}/v2/customers",
-                        headers={"Authorization": f"Bearer {tokens.access_token}"})
+        api = httpx.get(
+            f"{sim.url}/v2/customers", headers={"Authorization": f"Bearer {tokens.access_token}"}
+        )
         assert api.status_code == 200
         refreshed = token(sim, grant_type="refresh_token", refresh_token=tokens.refresh_token)
         assert refreshed.status_code == 200

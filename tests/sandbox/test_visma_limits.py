@@ -11,8 +11,10 @@ import pytest
 from ornd_visma.sandbox.visma import VismaOptions
 from tests.sandbox.visma_fixtures import Company, Harness, harness
 
-MESSAGE = re.compile(r"^API calls quota exceeded! maximum admitted 5 per Minute\. "
-                     r"Try again in (\d+) seconds\.$")
+MESSAGE = re.compile(
+    r"^API calls quota exceeded! maximum admitted 5 per Minute\. "
+    r"Try again in (\d+) seconds\.$"
+)
 
 
 @pytest.fixture
@@ -74,8 +76,7 @@ def test_error_rate_answers_5xx_and_stores_nothing(sim):
     api = sim.client()
     company = Company(api)
     sim.options(error_rate=1.0)
-    statuses = {api.post("/customers", json=company.customer_body()).status_code
-                for _ in range(4)}
+    statuses = {api.post("/customers", json=company.customer_body()).status_code for _ in range(4)}
     assert statuses <= {500, 503} and statuses
     sim.options(error_rate=0.0)
     assert api.get("/customers").json()["Data"] == []
@@ -135,9 +136,17 @@ def test_drop_after_commit_stores_the_document_but_the_client_sees_no_answer(sim
     with pytest.raises(httpx.RemoteProtocolError):
         api.post("/customers", json=company.customer_body(CustomerNumber="DROP-1"))
     with pytest.raises(httpx.RemoteProtocolError):
-        api.post("/vouchers", json={"VoucherDate": "2026-06-10", "VoucherText": "x", "Rows": [
-            {"AccountNumber": 1930, "DebitAmount": 1}, {"AccountNumber": 3001,
-                                                       "CreditAmount": 1}]})
+        api.post(
+            "/vouchers",
+            json={
+                "VoucherDate": "2026-06-10",
+                "VoucherText": "x",
+                "Rows": [
+                    {"AccountNumber": 1930, "DebitAmount": 1},
+                    {"AccountNumber": 3001, "CreditAmount": 1},
+                ],
+            },
+        )
     # a refused write is answered normally: nothing was stored, nothing to hide
     assert api.post("/customers", json={"Name": "x"}).status_code == 400
     sim.options(drop_after_commit_rate=0.0)

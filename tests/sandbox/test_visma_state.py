@@ -20,8 +20,7 @@ def test_a_restart_keeps_everything_accepted(tmp_path):
         article = company.article(price=100)
         item = company.item(1, "STHLM")
         invoice = ok(api.post("/customerinvoices", json=draft_body(customer, [row(article)])))
-        voucher = ok(api.post("/vouchers", json=voucher_body([(1930, 10, None),
-                                                             (3001, None, 10)])))
+        voucher = ok(api.post("/vouchers", json=voucher_body([(1930, 10, None), (3001, None, 10)])))
         sim.admin("POST", "lock-period", {"locked_until": "2026-01-31"})
         refused = api.post("/customers", json=company.customer_body(Name=None))
         assert refused.status_code == 400
@@ -52,18 +51,45 @@ def test_inspect_state_totals(tmp_path):
         sthlm, gbg = company.item(1, "STHLM"), company.item(1, "GBG")
         customer = company.customer()
         a25, a12 = company.article("Tjänster 25 %"), company.article("Tjänster 12 %")
-        ok(api.post("/customerinvoices", json=draft_body(customer, [
-            row(a25, 1, 1000, CostCenterItemId1=sthlm["Id"]),
-            row(a12, 1, 200.50, CostCenterItemId1=gbg["Id"])])))
+        ok(
+            api.post(
+                "/customerinvoices",
+                json=draft_body(
+                    customer,
+                    [
+                        row(a25, 1, 1000, CostCenterItemId1=sthlm["Id"]),
+                        row(a12, 1, 200.50, CostCenterItemId1=gbg["Id"]),
+                    ],
+                ),
+            )
+        )
         # 1000 + 250 + 200.50 + 24.06 = 1474.56 -> 1475.00, rounding 0.44
-        ok(api.post("/customerledgeritems/customerledgeritemswithvoucher", json={
-            "CustomerId": customer["Id"], "InvoiceNumber": 77, "CurrencyCode": "SEK",
-            "IsCreditInvoice": False, "TotalAmountInvoiceCurrency": 625,
-            "RemainingAmountInvoiceCurrency": 625, "InvoiceDate": "2026-06-11",
-            "Voucher": {"VoucherText": "OfficeRnD 77", "Rows": [
-                {"AccountNumber": 1510, "DebitAmount": 625},
-                {"AccountNumber": 3001, "CreditAmount": 500, "CostCenterItemId1": gbg["Id"]},
-                {"AccountNumber": 2611, "CreditAmount": 125}]}}))
+        ok(
+            api.post(
+                "/customerledgeritems/customerledgeritemswithvoucher",
+                json={
+                    "CustomerId": customer["Id"],
+                    "InvoiceNumber": 77,
+                    "CurrencyCode": "SEK",
+                    "IsCreditInvoice": False,
+                    "TotalAmountInvoiceCurrency": 625,
+                    "RemainingAmountInvoiceCurrency": 625,
+                    "InvoiceDate": "2026-06-11",
+                    "Voucher": {
+                        "VoucherText": "OfficeRnD 77",
+                        "Rows": [
+                            {"AccountNumber": 1510, "DebitAmount": 625},
+                            {
+                                "AccountNumber": 3001,
+                                "CreditAmount": 500,
+                                "CostCenterItemId1": gbg["Id"],
+                            },
+                            {"AccountNumber": 2611, "CreditAmount": 125},
+                        ],
+                    },
+                },
+            )
+        )
         live = sim.admin("GET", "state").json()
     state = json.loads(json.dumps(inspect_state(tmp_path)), parse_float=Decimal)
     assert state["totals"] == json.loads(json.dumps(live["totals"]), parse_float=Decimal)

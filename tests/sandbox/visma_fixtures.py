@@ -32,9 +32,12 @@ class Harness:
         """An httpx client on /v2 with a fresh access token."""
         args = {"scope": scope} if scope else {}
         tokens = sandbox_tokens(self.url, **args)
-        client = httpx.Client(base_url=f"{self.url}/v2", timeout=kwargs.pop("timeout", 10.0),
-                              headers={"Authorization": f"Bearer {tokens.access_token}"},
-                              **kwargs)
+        client = httpx.Client(
+            base_url=f"{self.url}/v2",
+            timeout=kwargs.pop("timeout", 10.0),
+            headers={"Authorization": f"Bearer {tokens.access_token}"},
+            **kwargs,
+        )
         self.clients.append(client)
         return client
 
@@ -86,36 +89,66 @@ class Company:
 
     def customer_body(self, **over: Any) -> dict[str, Any]:
         self._count += 1
-        body = {"Name": f"Kund {self._count} AB", "InvoiceCity": "Stockholm",
-                "InvoicePostalCode": "11122", "IsActive": True, "IsPrivatePerson": False,
-                "TermsOfPaymentId": self.terms, "CustomerNumber": f"C-{self._count}"}
+        body = {
+            "Name": f"Kund {self._count} AB",
+            "InvoiceCity": "Stockholm",
+            "InvoicePostalCode": "11122",
+            "IsActive": True,
+            "IsPrivatePerson": False,
+            "TermsOfPaymentId": self.terms,
+            "CustomerNumber": f"C-{self._count}",
+        }
         body.update(over)
         return {k: v for k, v in body.items() if v is not None}
 
     def customer(self, **over: Any) -> dict[str, Any]:
         return ok(self.api.post("/customers", json=self.customer_body(**over)))
 
-    def article(self, coding: str = "Tjänster 25 %", number: str | None = None,
-                price: float = 100) -> dict[str, Any]:
+    def article(
+        self, coding: str = "Tjänster 25 %", number: str | None = None, price: float = 100
+    ) -> dict[str, Any]:
         self._count += 1
-        return ok(self.api.post("/articles", json={
-            "Number": number or f"A-{self._count}", "Name": f"Artikel {coding}",
-            "IsActive": True, "CodingId": self.codings[coding], "UnitId": self.unit,
-            "NetPrice": price}))
+        return ok(
+            self.api.post(
+                "/articles",
+                json={
+                    "Number": number or f"A-{self._count}",
+                    "Name": f"Artikel {coding}",
+                    "IsActive": True,
+                    "CodingId": self.codings[coding],
+                    "UnitId": self.unit,
+                    "NetPrice": price,
+                },
+            )
+        )
 
-    def item(self, center: int = 1, short: str | None = None, active: bool = True
-             ) -> dict[str, Any]:
+    def item(
+        self, center: int = 1, short: str | None = None, active: bool = True
+    ) -> dict[str, Any]:
         self._count += 1
-        return ok(self.api.post("/costcenteritems", json={
-            "CostCenterId": self.centers[center], "Name": f"Plats {self._count}",
-            "ShortName": short or f"P{self._count}", "IsActive": active}))
+        return ok(
+            self.api.post(
+                "/costcenteritems",
+                json={
+                    "CostCenterId": self.centers[center],
+                    "Name": f"Plats {self._count}",
+                    "ShortName": short or f"P{self._count}",
+                    "IsActive": active,
+                },
+            )
+        )
 
 
-def row(article: dict[str, Any], quantity: Any = 1, price: Any = None, **over: Any
-        ) -> dict[str, Any]:
-    body = {"IsTextRow": False, "ReversedConstructionServicesVatFree": False,
-            "ArticleId": article["Id"], "Quantity": quantity,
-            "UnitPrice": article["NetPrice"] if price is None else price}
+def row(
+    article: dict[str, Any], quantity: Any = 1, price: Any = None, **over: Any
+) -> dict[str, Any]:
+    body = {
+        "IsTextRow": False,
+        "ReversedConstructionServicesVatFree": False,
+        "ArticleId": article["Id"],
+        "Quantity": quantity,
+        "UnitPrice": article["NetPrice"] if price is None else price,
+    }
     body.update(over)
     return body
 
@@ -124,21 +157,34 @@ def text_row(text: str) -> dict[str, Any]:
     return {"IsTextRow": True, "ReversedConstructionServicesVatFree": False, "Text": text}
 
 
-def draft_body(customer: dict[str, Any], rows: list[dict[str, Any]], **over: Any
-               ) -> dict[str, Any]:
-    body = {"CustomerId": customer["Id"], "EuThirdParty": False, "RotReducedInvoicingType": 0,
-            "InvoiceDate": "2026-06-10", "Rows": rows}
+def draft_body(customer: dict[str, Any], rows: list[dict[str, Any]], **over: Any) -> dict[str, Any]:
+    body = {
+        "CustomerId": customer["Id"],
+        "EuThirdParty": False,
+        "RotReducedInvoicingType": 0,
+        "InvoiceDate": "2026-06-10",
+        "Rows": rows,
+    }
     body.update(over)
     return body
 
 
-def voucher_body(rows: list[tuple[int, Any, Any]], day: str = "2026-06-10", **over: Any
-                 ) -> dict[str, Any]:
+def voucher_body(
+    rows: list[tuple[int, Any, Any]], day: str = "2026-06-10", **over: Any
+) -> dict[str, Any]:
     """rows as (account, debit, credit); None leaves an amount out."""
-    body = {"VoucherDate": day, "VoucherText": "Test voucher",
-            "Rows": [{k: v for k, v in (("AccountNumber", a), ("DebitAmount", d),
-                                        ("CreditAmount", c)) if v is not None}
-                     for a, d, c in rows]}
+    body = {
+        "VoucherDate": day,
+        "VoucherText": "Test voucher",
+        "Rows": [
+            {
+                k: v
+                for k, v in (("AccountNumber", a), ("DebitAmount", d), ("CreditAmount", c))
+                if v is not None
+            }
+            for a, d, c in rows
+        ],
+    }
     body.update(over)
     return body
 
