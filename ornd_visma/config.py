@@ -13,6 +13,7 @@ SANDBOX_OFFICERND_PORT = 8461
 SANDBOX_VISMA_PORT = 8462
 SANDBOX_CREDENTIAL = "sandbox"  # org slug, client id and client secret of the simulators
 DEFAULT_WAREHOUSE = Path(".sandbox") / "warehouse.duckdb"
+DEFAULT_MAPPING = Path(__file__).parent / "mapping" / "sandbox.yaml"
 
 
 @dataclass(frozen=True)
@@ -70,3 +71,10 @@ def officernd_settings(env: dict[str, str] | None = None) -> OfficeRnDSettings:
 def warehouse_path(env: dict[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     return Path(env.get("ORND_VISMA_WAREHOUSE", str(DEFAULT_WAREHOUSE)))
+
+
+def mapping_path(env: dict[str, str] | None = None) -> Path:
+    """The mapping file: `ORND_VISMA_MAPPING`, else the sandbox operator's example."""
+    env = os.environ if env is None else env
+    value = env.get("ORND_VISMA_MAPPING")
+    return Path(value) if value else DEFAULT_MAPPING
