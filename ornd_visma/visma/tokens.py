@@ -1,0 +1,153 @@
+"""The token store: where a Visma company's rotating refresh token lives between runs.
+
+Visma's refresh tokens rotate: each can be used once, and the answer to a refresh carries the
+only token that will work next time (reference §1.2). Losing that answer locks the pipeline
+out until someone consents again in a browser, so:
+
+* **Where.** One JSON file per entity, `<state dir>/visma-tokens/<entity>.json`, with mode
+  0600 in a 0700 directory. The state directory (`ORND_VISMA_STATE_DIR`, see `settings`) is
+  outside the repository; never the warehouse (analysts read it, and the snapshot copies it).
+  The access token is kept in the same file so a new process does not rotate for nothing.
+* **Initial value.** `VISMA_REFRESH_TOKEN` (or `<prefix>_REFRESH_TOKEN`) seeds the file the
+  first time. The file remembers the seed's sha256; when the variable later holds a different
+  token (someone consented again), the new seed wins over the stored chain.
+* **Stored before first use.** `rotate()` writes the new tokens (temp file, fsync, atomic
+  `os.replace`, fsync of the directory) before it returns the access token to anyone, so a
+  crash after that point leaves the new refresh token on disk. The one unavoidable window is
+  between Visma's answer arriving and the write finishing (microseconds, no network).
+* **One refresher at a time.** An exclusive `flock` on `<entity>.lock` is held from reading
+  the stored token to writing its successor, so two processes never spend the same token;
+  the second one re-reads and finds a fresh access token.
+"""
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+RENEW_MARGIN_S = 120.0
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str | None
+    access_expires_at: float  # epoch seconds
+    refresh_token: str
+
+
+def _sha(text: str | None) -> str | None:
+    return hashlib.sha256(text.encode()).hexdigest() if text else None
+
+
+class TokenStore:
+    """The persisted tokens of one entity."""
+
+    def __init__(self, directory: Path, entity: str) -> None:
+        if not entity.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"entity name {entity!r} is not a safe file name")
+        self.directory = Path(directory)
+        self.path = self.directory / f"{entity}.json"
+        self._lock_path = self.directory / f"{entity}.lock"
+
+    def _ensure_dir(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.directory, 0o700)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        self._ensure_dir()
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def read(self) -> dict | None:
+        try:
+            return orjson.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return None
+
+    def write(self, tokens: Tokens, seed: str | None) -> None:
+        """Replace the stored tokens atomically (the file is complete or absent, never torn)."""
+        self._ensure_dir()
+        body = orjson.dumps(
+            {
+                "refresh_token": tokens.refresh_token,
+                "access_token": tokens.access_token,
+                "access_expires_at": tokens.access_expires_at,
+                "seed_sha256": seed,
+                "stored_at": time.time(),
+            }
+        )
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, body)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.path)
+        dir_fd = os.open(self.directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def current(self, seed_token: str | None) -> tuple[Tokens | None, str | None]:
+        """The tokens to use (None: none known) and the sha of the seed they descend from."""
+        stored = self.read()
+        seed = _sha(seed_token)
+        if stored and (seed is None or stored.get("seed_sha256") == seed):
+            return (
+                Tokens(
+                    stored.get("access_token"),
+                    float(stored.get("access_expires_at") or 0),
+                    stored["refresh_token"],
+                ),
+                stored.get("seed_sha256"),
+            )
+        if seed_token:
+            return Tokens(None, 0.0, seed_token), seed
+        return None, None
+
+    def access_token(
+        self,
+        seed_token: str | None,
+        refresh: Callable[[str], Tokens],
+        bootstrap: Callable[[], Tokens] | None = None,
+        *,
+        force: bool = False,
+    ) -> str:
+        """A valid access token: the stored one, or a fresh one from `refresh(refresh_token)`
+        (stored before it is returned). `bootstrap` gets a first token when none is known
+        (the sandbox only); `force` refreshes even if the stored access token looks valid."""
+        with self.locked():
+            tokens, seed = self.current(seed_token)
+            if (
+                tokens is not None
+                and not force
+                and tokens.access_token
+                and tokens.access_expires_at - RENEW_MARGIN_S > time.time()
+            ):
+                return tokens.access_token
+            if tokens is None:
+                if bootstrap is None:
+                    raise RuntimeError(
+                        f"no Visma refresh token for {self.path.stem}: set the entity's "
+                        "_REFRESH_TOKEN variable (consent once in a browser)"
+                    )
+                fresh = bootstrap()
+            else:
+                fresh = refresh(tokens.refresh_token)
+            self.write(fresh, seed)  # before anyone uses the access token
+            assert fresh.access_token
+            return fresh.access_token
