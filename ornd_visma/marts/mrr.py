@@ -92,6 +92,6 @@ def build_mrr(
             WHERE scope = 'total' ORDER BY month DESC LIMIT 1
         ) ON true
         """
-    ).fetchone()
-    (movements,) = conn.execute("SELECT count(*) FROM marts.mrr_movements").fetchone()
+    ).fetchall()[0]
+    ((movements,),) = conn.execute("SELECT count(*) FROM marts.mrr_movements").fetchall()
     return MrrSummary(months, customers, mrr, movements)

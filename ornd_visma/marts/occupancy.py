@@ -1,0 +1,92 @@
+"""Desk occupancy per location, floor and resource type: per day, and per month by
+OfficeRnD's two conventions.
+
+Conventions (OfficeRnD's "How we calculate occupancy"; where it is silent, the choice made):
+
+* **What counts.** Resources of the *primary* resource types (`isPrimary` on the resource
+  type; when a type carries no flag, OfficeRnD's defaults: private offices `team_room`,
+  dedicated desks `desk`, hot desks `hotdesk`). A resource is available on the days of its
+  `availability` (open-ended when missing) and offers `desksCount` desks.
+* **Occupied desks.** An assignable resource is occupied on a day when an assignment covers
+  the day and the assigned membership is live that day (approved, between its start and end
+  date); it then counts with all its desks (a 4-desk office let to a team of two is 4
+  occupied desks, as OfficeRnD counts). Two memberships on one resource count it once.
+* **Hot desks.** Not assigned: occupied hot desks = live hot-desk memberships (recurring
+  memberships of a `hotdesk` plan without an assignment) ÷ the hot-desk coefficient (how many
+  hot-desk members share a desk; `ORND_VISMA_HOTDESK_COEFFICIENT`, default 1). They sit on
+  the floor of the location's hot-desk resources when those are on one floor, else on no
+  floor (`floor` NULL). Day passes and check-ins are usage, not occupancy: the day's hot-desk
+  check-ins are shown beside it (`checkins`).
+* **Monthly, prorated:** the month's desk-days occupied ÷ desk-days available, so a
+  membership starting on the 16th of a 30-day month counts 15/30 of its desks, and an office
+  opening on the 10th is 21/30 available; `desks_*_prorated` are the month's daily averages.
+  **Start of month:** what is occupied and available on the 1st only. The running month
+  counts the days up to `as_of`.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from importlib.resources import files
+
+import duckdb
+
+from ornd_visma.marts.functions import registered
+
+DEFAULT_HOTDESK_COEFFICIENT = Decimal(1)
+DEFAULT_PRIMARY_TYPES = ("team_room", "desk", "hotdesk")
+
+
+def hotdesk_coefficient(value: str | Decimal | int | None) -> Decimal:
+    """The hot-desk coefficient from a setting: a positive number, default 1."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_HOTDESK_COEFFICIENT
+    if isinstance(value, float):
+        raise TypeError(f"the hot-desk coefficient must be given exactly, not as {value!r}")
+    try:
+        coefficient = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"hot-desk coefficient {value!r} is not a number") from None
+    if not coefficient.is_finite() or coefficient <= 0:
+        raise ValueError(f"hot-desk coefficient {value!r} must be a positive number")
+    return coefficient
+
+
+@dataclass(frozen=True)
+class OccupancySummary:
+    days: int
+    groups: int  # location × floor × resource type
+    latest_occupancy: Decimal | None  # all primary desks on the last day
+
+
+def build_occupancy(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    coefficient: Decimal = DEFAULT_HOTDESK_COEFFICIENT,
+    primary_types: tuple[str, ...] = DEFAULT_PRIMARY_TYPES,
+) -> OccupancySummary:
+    """Rebuild `marts.occupancy_daily` and `marts.occupancy_monthly` through `as_of`, in one
+    transaction."""
+    coefficient = hotdesk_coefficient(coefficient)
+    sql = files("ornd_visma.marts").joinpath("occupancy.sql").read_text()
+    with registered(conn):
+        conn.execute("SET VARIABLE marts_as_of = $1::DATE", [as_of])
+        conn.execute("SET VARIABLE marts_hotdesk_coefficient = $1::DECIMAL(18, 6)", [coefficient])
+        conn.execute("SET VARIABLE marts_default_primary = $1::VARCHAR[]", [list(primary_types)])
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            conn.execute(sql)
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+        days, groups = conn.execute(
+            "SELECT count(DISTINCT date), count(DISTINCT (location, floor, resource_type)) "
+            "FROM marts.occupancy_daily"
+        ).fetchall()[0]
+        ((latest,),) = conn.execute(
+            "SELECT ratio_div(sum(desks_occupied), sum(desks_available)) "
+            "FROM marts.occupancy_daily WHERE date = (SELECT max(date) FROM marts.occupancy_daily)"
+        ).fetchall()
+    return OccupancySummary(days, groups, latest)
