@@ -1,5 +1,6 @@
 """The Dagster asset graph: thin assets that read inputs, call the core and write outputs."""
 
+from assets.books import invoice_books
 from assets.extract import officernd_raw
 from assets.jobs import books_job, daily_schedule
 from assets.partitions import daily_partitions
@@ -11,6 +12,7 @@ ALL_ASSETS = [
     officernd_raw,
     officernd_staging_dimensions,
     officernd_staging_facts,
+    invoice_books,
     warehouse_snapshot,
 ]
 JOBS = [books_job]

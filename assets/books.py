@@ -1,0 +1,108 @@
+"""The books (issue 5): `core.documents` and `core.invoice_lines` per business-date window,
+`core.revenue_schedule` with them, and the tables derived across all of time."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.partitions import daily_partitions
+from assets.staging import DIMENSION_ORDER, staging_key
+from ornd_visma.books.invoice_lines import build_documents
+from ornd_visma.officernd.collections import collection
+from resources.mapping import MappingResource
+
+GROUP = "books"
+DOCUMENTS = dg.AssetKey(["core", "documents"])
+INVOICE_LINES = dg.AssetKey(["core", "invoice_lines"])
+# Checks, by name.
+NOTHING_HELD = "nothing_held"
+
+_STAGED_FACTS = [staging_key(collection(name)) for name in ("payments", "fees", "bookings")]
+_STAGED_DIMENSIONS = [staging_key(c) for c in DIMENSION_ORDER]
+
+
+def _window(context: dg.AssetExecutionContext):
+    """The run's business-date window; the latest one is open-ended, as in staging."""
+    window = context.partition_time_window
+    latest = daily_partitions.get_last_partition_window()
+    end = None if latest is not None and window.end >= latest.end else window.end.date()
+    return window.start.date(), end
+
+
+def _held_markdown(held: list[tuple[str, str, list[str]]], limit: int = 50) -> str:
+    if not held:
+        return "(none)"
+    rows = [f"- **{number}** ({doc_id}): " + "; ".join(reasons) for number, doc_id, reasons in held]
+    more = len(rows) - limit
+    return "\n".join(rows[:limit]) + (f"\n- … and {more} more" if more > 0 else "")
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            DOCUMENTS,
+            deps=[*_STAGED_FACTS, *_STAGED_DIMENSIONS],
+            description="One row per OfficeRnD invoice or credit note of the window (signed: "
+            "credit notes negative), with the lines' sums, OfficeRnD's total, the öre rounding "
+            "and the receivable, the credited invoice, and `status` `ready` or `held` with every "
+            "reason (an unmapped line, a total that does not add up, a customer in quarantine).",
+            group_name=GROUP,
+            kinds={"duckdb"},
+            metadata={"dagster/table_name": "core.documents"},
+        ),
+        dg.AssetSpec(
+            INVOICE_LINES,
+            deps=[*_STAGED_FACTS, *_STAGED_DIMENSIONS],
+            description="One row per invoice or credit-note line: service period, location, "
+            "floor, revenue class, net amount, VAT rate, amount and treatment (reverse charge "
+            "for EU businesses), the Visma account or article, VAT code, cost-center items and "
+            "entity from the mapping; `mapped` false where the mapping has no answer.",
+            group_name=GROUP,
+            kinds={"duckdb"},
+            metadata={"dagster/table_name": "core.invoice_lines"},
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            NOTHING_HELD,
+            asset=DOCUMENTS,
+            description="No document of the window is held (warns, listing each held document "
+            "with its reasons: held documents are not posted).",
+        )
+    ],
+    pool="duckdb",
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def invoice_books(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, mapping: MappingResource
+):
+    """Derive the window's documents and invoice lines from staging and the mapping."""
+    start, end = _window(context)
+    the_mapping = mapping.load()
+    with warehouse.get_connection() as conn:
+        result = build_documents(conn, the_mapping, start, end, the_mapping.rounding_mode())
+    yield dg.MaterializeResult(
+        asset_key=DOCUMENTS,
+        metadata={
+            "dagster/row_count": result.documents,
+            "ready": result.ready,
+            "held": result.held,
+            "held_documents": dg.MetadataValue.md(_held_markdown(result.held_reasons)),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=NOTHING_HELD,
+                asset_key=DOCUMENTS,
+                passed=result.held == 0,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "held": result.held,
+                    "held_documents": dg.MetadataValue.md(_held_markdown(result.held_reasons)),
+                },
+            )
+        ],
+    )
+    yield dg.MaterializeResult(
+        asset_key=INVOICE_LINES,
+        metadata={"dagster/row_count": result.lines, "unmapped_lines": result.unmapped_lines},
+    )

@@ -1,0 +1,1 @@
+"""The books: invoice lines, booking accounting, revenue schedule and deferrals."""
