@@ -8,9 +8,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ornd_visma.marts.occupancy import build_occupancy
 from ornd_visma.validation.columns import COLUMNS, ddl
 
 LOCATION = "loc-sth"
+FLOOR = "floor-1"
 OTHER_LOCATION = "loc-gbg"
 PLANS = {
     # id: (type, monthly price, intervalLength, intervalCount)
@@ -113,3 +115,102 @@ def membership(
     }
     row["payload"] = {**row, "intervalLength": length}
     return row
+
+
+def _resource(rid, rtype, desks, available_from=None):
+    row = {
+        "id": rid,
+        "name": rid,
+        "type": rtype,
+        "location": LOCATION,
+        "floor": FLOOR,
+        "desks_count": desks,
+    }
+    row["payload"] = {**row, "availability": {"startDate": available_from, "endDate": None}}
+    return row
+
+
+def _assignment(aid, resource, ms, start, end=None):
+    return {
+        "id": aid,
+        "resource": resource,
+        "membership": ms,
+        "start_date": date.fromisoformat(start),
+        "end_date": date.fromisoformat(end) if end else None,
+    }
+
+
+@pytest.fixture
+def floor(warehouse):
+    """The hand-made floor of test_occupancy, built with a hot-desk coefficient of 2."""
+    insert(
+        warehouse,
+        "floors",
+        [{"id": FLOOR, "name": "Plan 1", "location": LOCATION, "area_m2": Decimal(200)}],
+    )
+    insert(
+        warehouse,
+        "resource-types",
+        [
+            {"id": f"rt-{t}", "title": t, "type": t, "payload": {"type": t, "isPrimary": p}}
+            for t, p in [
+                ("team_room", True),
+                ("desk", True),
+                ("hotdesk", True),
+                ("meeting_room", False),
+                ("parking", False),
+            ]
+        ],
+    )
+    insert(
+        warehouse,
+        "resources",
+        [
+            _resource("OFF-1", "team_room", 4),
+            _resource("OFF-2", "team_room", 6, "2026-06-10T00:00:00.000Z"),
+            _resource("D-1", "desk", 1),
+            _resource("D-2", "desk", 1),
+            _resource("D-3", "desk", 1),
+            _resource("HD", "hotdesk", 10),
+            _resource("MR", "meeting_room", 0),
+            _resource("P", "parking", 0),
+        ],
+    )
+    insert(
+        warehouse,
+        "memberships",
+        [
+            membership("A", "plan-office", "2026-05-01", mid="m1"),
+            membership("B", "plan-office", "2026-06-16", mid="m2"),
+            membership("C", "plan-fixdesk", "2026-06-01", "2026-06-15", mid="m3"),
+            membership("D", "plan-fixdesk", "2026-05-20", mid="m4"),
+            membership("E", "plan-fixdesk", "2026-06-20", mid="m5"),
+            membership("F", "plan-parking", "2026-05-01", mid="m6"),
+            membership("h1", "plan-hotdesk", "2026-05-25", personal=True),
+            membership("h2", "plan-hotdesk", "2026-06-11", personal=True),
+            membership("h3", "plan-hotdesk", "2026-06-01", personal=True, status="not_approved"),
+            membership("h4", "plan-daypass", "2026-06-03", "2026-06-03", personal=True),
+        ],
+    )
+    insert(
+        warehouse,
+        "assignments",
+        [
+            _assignment("a1", "OFF-1", "m1", "2026-05-01"),
+            _assignment("a2", "OFF-2", "m2", "2026-06-16"),
+            _assignment("a3", "D-1", "m3", "2026-06-01"),
+            _assignment("a4", "D-2", "m4", "2026-05-20"),
+            _assignment("a5", "D-2", "m5", "2026-06-20"),
+            _assignment("a6", "P", "m6", "2026-05-01"),
+        ],
+    )
+    insert(
+        warehouse,
+        "checkins",
+        [
+            {"id": f"ci-{i}", "start": f"2026-06-05 0{8 + i}:00:00", "location": LOCATION}
+            for i in range(2)
+        ],
+    )
+    build_occupancy(warehouse, date(2026, 7, 1), coefficient=Decimal(2))
+    return warehouse

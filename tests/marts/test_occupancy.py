@@ -1,6 +1,6 @@
 """Occupancy of a hand-made floor in June 2026 (30 days), against figures worked out by hand.
 
-Floor F1 of Stockholm:
+The floor (the `floor` fixture in conftest), Plan 1 of Stockholm:
 * OFF-1 private office, 4 desks, always available; let from 1 May (open-ended)
 * OFF-2 private office, 6 desks, available from 10 June; let from 16 June
 * D-1, D-2, D-3 dedicated desks; D-1 let 1–15 June (the membership ends on the 15th, the
@@ -15,105 +15,10 @@ from decimal import Decimal
 
 import pytest
 
-from ornd_visma.marts.occupancy import build_occupancy, hotdesk_coefficient
-from tests.marts.conftest import LOCATION, insert, membership
+from ornd_visma.marts.occupancy import hotdesk_coefficient
+from tests.marts.conftest import FLOOR
 
 D = Decimal
-FLOOR = "floor-1"
-
-
-def _resource(rid, rtype, desks, available_from=None):
-    row = {
-        "id": rid,
-        "name": rid,
-        "type": rtype,
-        "location": LOCATION,
-        "floor": FLOOR,
-        "desks_count": desks,
-    }
-    row["payload"] = {**row, "availability": {"startDate": available_from, "endDate": None}}
-    return row
-
-
-def _assignment(aid, resource, ms, start, end=None):
-    return {
-        "id": aid,
-        "resource": resource,
-        "membership": ms,
-        "start_date": date.fromisoformat(start),
-        "end_date": date.fromisoformat(end) if end else None,
-    }
-
-
-@pytest.fixture
-def floor(warehouse):
-    insert(warehouse, "floors", [{"id": FLOOR, "name": "Plan 1", "location": LOCATION}])
-    insert(
-        warehouse,
-        "resource-types",
-        [
-            {"id": f"rt-{t}", "title": t, "type": t, "payload": {"type": t, "isPrimary": p}}
-            for t, p in [
-                ("team_room", True),
-                ("desk", True),
-                ("hotdesk", True),
-                ("meeting_room", False),
-                ("parking", False),
-            ]
-        ],
-    )
-    insert(
-        warehouse,
-        "resources",
-        [
-            _resource("OFF-1", "team_room", 4),
-            _resource("OFF-2", "team_room", 6, "2026-06-10T00:00:00.000Z"),
-            _resource("D-1", "desk", 1),
-            _resource("D-2", "desk", 1),
-            _resource("D-3", "desk", 1),
-            _resource("HD", "hotdesk", 10),
-            _resource("MR", "meeting_room", 0),
-            _resource("P", "parking", 0),
-        ],
-    )
-    insert(
-        warehouse,
-        "memberships",
-        [
-            membership("A", "plan-office", "2026-05-01", mid="m1"),
-            membership("B", "plan-office", "2026-06-16", mid="m2"),
-            membership("C", "plan-fixdesk", "2026-06-01", "2026-06-15", mid="m3"),
-            membership("D", "plan-fixdesk", "2026-05-20", mid="m4"),
-            membership("E", "plan-fixdesk", "2026-06-20", mid="m5"),
-            membership("F", "plan-parking", "2026-05-01", mid="m6"),
-            membership("h1", "plan-hotdesk", "2026-05-25", personal=True),
-            membership("h2", "plan-hotdesk", "2026-06-11", personal=True),
-            membership("h3", "plan-hotdesk", "2026-06-01", personal=True, status="not_approved"),
-            membership("h4", "plan-daypass", "2026-06-03", "2026-06-03", personal=True),
-        ],
-    )
-    insert(
-        warehouse,
-        "assignments",
-        [
-            _assignment("a1", "OFF-1", "m1", "2026-05-01"),
-            _assignment("a2", "OFF-2", "m2", "2026-06-16"),
-            _assignment("a3", "D-1", "m3", "2026-06-01"),
-            _assignment("a4", "D-2", "m4", "2026-05-20"),
-            _assignment("a5", "D-2", "m5", "2026-06-20"),
-            _assignment("a6", "P", "m6", "2026-05-01"),
-        ],
-    )
-    insert(
-        warehouse,
-        "checkins",
-        [
-            {"id": f"ci-{i}", "start": f"2026-06-05 0{8 + i}:00:00", "location": LOCATION}
-            for i in range(2)
-        ],
-    )
-    build_occupancy(warehouse, date(2026, 7, 1), coefficient=D(2))
-    return warehouse
 
 
 def _row(conn, table, when, rtype):

@@ -1,0 +1,111 @@
+"""Revenue by day and month from hand-made `core.revenue_schedule` rows on the hand-made
+floor (area 200 m²; see conftest), against figures worked out by hand.
+
+June 2026 schedule:
+* doc-1 private office 16800 over 30 days: 560.00 a day, floor given by id
+* doc-2 hot-desk membership 2495: 29 days × 83.17 + 83.07 on the 30th, floor given by name
+* doc-3 a booking fee of 500 on 5 June, no floor
+* doc-4 a credit note of −560.00 for the office's 30 June
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from ornd_visma.marts.revenue import SCHEDULE_COLUMNS, build_revenue
+from tests.marts.conftest import FLOOR, LOCATION
+
+D = Decimal
+JUNE = [date(2026, 6, 1) + timedelta(days=i) for i in range(30)]
+
+
+def _schedule(conn, rows):
+    conn.execute("CREATE SCHEMA IF NOT EXISTS core")
+    columns = ", ".join(f"{n} {t}" for n, t in SCHEDULE_COLUMNS.items())
+    conn.execute(f"CREATE TABLE core.revenue_schedule ({columns})")
+    for doc, line, day, floor, cls, amount in rows:
+        conn.execute(
+            "INSERT INTO core.revenue_schedule (document_id, line_no, service_date, location, "
+            "floor, revenue_class, amount, invoice_date, business_date) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [doc, line, day, LOCATION, floor, cls, D(amount), date(2026, 5, 27), date(2026, 5, 27)],
+        )
+
+
+@pytest.fixture
+def revenue(floor):
+    rows = [("doc-1", 1, d, FLOOR, "private_office", "560.00") for d in JUNE]
+    rows += [("doc-2", 1, d, "Plan 1", "membership", "83.17") for d in JUNE[:-1]]
+    rows += [("doc-2", 1, JUNE[-1], "Plan 1", "membership", "83.07")]  # 2495 − 29 × 83.17
+    rows += [("doc-3", 1, date(2026, 6, 5), None, "booking_fee", "500.00")]
+    rows += [("doc-4", 1, date(2026, 6, 30), FLOOR, "private_office", "-560.00")]
+    _schedule(floor, rows)
+    summary = build_revenue(floor)
+    assert summary.schedule_present
+    # 16800 + 2495 + 500 − 560
+    assert (summary.days, summary.revenue) == (30, D("19235.00"))
+    return floor
+
+
+def test_revenue_daily_by_floor_and_class(revenue):
+    rows = revenue.execute(
+        "SELECT floor, floor_name, revenue_class, amount, lines FROM marts.revenue_daily "
+        "WHERE date = '2026-06-05' ORDER BY revenue_class"
+    ).fetchall()
+    assert rows == [
+        (None, None, "booking_fee", D("500.00"), 1),
+        (FLOOR, "Plan 1", "membership", D("83.17"), 1),  # "Plan 1" matched by name
+        (FLOOR, "Plan 1", "private_office", D("560.00"), 1),
+    ]
+    last = revenue.execute(
+        "SELECT amount, lines FROM marts.revenue_daily "
+        "WHERE date = '2026-06-30' AND revenue_class = 'private_office'"
+    ).fetchall()
+    assert last == [(D("0.00"), 2)]  # 560 − 560: the credit note
+
+
+def _month(conn, level, floor):
+    cursor = conn.execute(
+        "SELECT * FROM marts.revenue_monthly WHERE month = '2026-06-01' AND level = ? "
+        "AND floor IS NOT DISTINCT FROM ?",
+        [level, floor],
+    )
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    assert len(rows) == 1, rows
+    return dict(zip(names, rows[0], strict=True))
+
+
+def test_monthly_revenue_per_m2_and_per_desk(revenue):
+    floor = _month(revenue, "floor", FLOOR)
+    assert floor["revenue"] == floor["desk_revenue"] == D("18735.00")  # 16800 + 2495 − 560
+    assert floor["usable_area_m2"] == D(200)
+    assert floor["revenue_per_m2"] == D("93.68")  # 18735 / 200 = 93.675, half up
+    # prorated desks (test_occupancy): offices 7 + desks 1.5 + hot desks 25/30 = 0.833333
+    occupied = D("7") + D("1.5") + D("0.833333")
+    available = D("8.2") + D("3") + D("10")  # 246/30 + 90/30 + 300/30
+    assert floor["desks_occupied_prorated"] == occupied == D("9.333333")
+    assert floor["desks_available_prorated"] == available == D("21.2")
+    assert floor["revenue_per_occupied_desk"] == D("2007.32")  # 18735 / 9.333333 = 2007.3215
+    assert floor["revenue_per_available_desk"] == D("883.73")  # 18735 / 21.2 = 883.726
+    no_floor = _month(revenue, "floor", None)
+    assert (no_floor["revenue"], no_floor["desk_revenue"]) == (D("500.00"), D("0.00"))
+    assert no_floor["revenue_per_m2"] is None  # no area without a floor
+    location = _month(revenue, "location", None)
+    assert location["revenue"] == D("19235.00") and location["desk_revenue"] == D("18735.00")
+    assert location["revenue_per_m2"] == D("96.18")  # 19235 / 200 = 96.175, half up
+    assert location["revenue_per_occupied_desk"] == D("2007.32")
+
+
+def test_without_the_books_the_tables_are_empty_and_say_so(floor):
+    summary = build_revenue(floor)
+    assert (summary.schedule_present, summary.days, summary.revenue) == (False, 0, 0)
+    ((count,),) = floor.execute("SELECT count(*) FROM marts.revenue_daily").fetchall()
+    assert count == 0
+    # the months still carry the desks, without revenue
+    ((months,),) = floor.execute(
+        "SELECT count(*) FROM marts.revenue_monthly "
+        "WHERE revenue = 0 AND desks_available_prorated > 0"
+    ).fetchall()
+    assert months > 0
