@@ -45,6 +45,7 @@ from importlib.resources import files
 
 import duckdb
 
+from ornd_visma.marts.comments import apply_comments
 from ornd_visma.marts.functions import registered
 
 LTV_TRAILING_MONTHS = 6
@@ -78,6 +79,7 @@ def build_mrr(
         conn.execute("BEGIN TRANSACTION")
         try:
             conn.execute(sql)
+            apply_comments(conn, ["mrr_monthly", "mrr_movements", "kpis_monthly"])
             conn.execute("COMMIT")
         except Exception:
             conn.execute("ROLLBACK")

@@ -31,6 +31,7 @@ from importlib.resources import files
 
 import duckdb
 
+from ornd_visma.marts.comments import apply_comments
 from ornd_visma.marts.functions import registered
 
 DEFAULT_HOTDESK_COEFFICIENT = Decimal(1)
@@ -77,6 +78,7 @@ def build_occupancy(
         conn.execute("BEGIN TRANSACTION")
         try:
             conn.execute(sql)
+            apply_comments(conn, ["occupancy_daily", "occupancy_monthly"])
             conn.execute("COMMIT")
         except Exception:
             conn.execute("ROLLBACK")

@@ -26,6 +26,7 @@ from importlib.resources import files
 
 import duckdb
 
+from ornd_visma.marts.comments import apply_comments
 from ornd_visma.marts.functions import registered
 
 DESK_REVENUE_CLASSES = ("membership", "private_office")
@@ -83,6 +84,7 @@ def build_revenue(
         conn.execute("BEGIN TRANSACTION")
         try:
             conn.execute(sql)
+            apply_comments(conn, ["revenue_daily", "revenue_monthly"])
             conn.execute("COMMIT")
         except Exception:
             conn.execute("ROLLBACK")

@@ -13,6 +13,8 @@ from decimal import Decimal
 
 import pytest
 
+from ornd_visma.marts.comments import TABLES
+from ornd_visma.marts.mrr import build_mrr
 from ornd_visma.marts.revenue import SCHEDULE_COLUMNS, build_revenue
 from tests.marts.conftest import FLOOR, LOCATION
 
@@ -109,3 +111,17 @@ def test_without_the_books_the_tables_are_empty_and_say_so(floor):
         "WHERE revenue = 0 AND desks_available_prorated > 0"
     ).fetchall()
     assert months > 0
+
+
+def test_every_mart_table_and_column_is_commented(revenue):
+    build_mrr(revenue, date(2026, 7, 1))
+    tables = revenue.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts'"
+    ).fetchall()
+    assert {t for t, _ in tables} == set(TABLES)
+    assert all(comment for _, comment in tables)
+    uncommented = revenue.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE schema_name = 'marts' AND (comment IS NULL OR comment = '')"
+    ).fetchall()
+    assert uncommented == []
