@@ -1,6 +1,6 @@
 """The Dagster asset graph: thin assets that read inputs, call the core and write outputs."""
 
-from assets.books import invoice_books
+from assets.books import invoice_books, revenue_deferrals, revenue_schedule
 from assets.extract import officernd_raw
 from assets.jobs import books_job, daily_schedule
 from assets.partitions import daily_partitions
@@ -13,6 +13,8 @@ ALL_ASSETS = [
     officernd_staging_dimensions,
     officernd_staging_facts,
     invoice_books,
+    revenue_schedule,
+    revenue_deferrals,
     warehouse_snapshot,
 ]
 JOBS = [books_job]

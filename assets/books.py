@@ -7,12 +7,17 @@ from dagster_duckdb import DuckDBResource
 from assets.partitions import daily_partitions
 from assets.staging import DIMENSION_ORDER, staging_key
 from ornd_visma.books.invoice_lines import build_documents
+from ornd_visma.books.revenue import build_revenue_deferrals, build_revenue_schedule
 from ornd_visma.officernd.collections import collection
 from resources.mapping import MappingResource
 
 GROUP = "books"
 DOCUMENTS = dg.AssetKey(["core", "documents"])
 INVOICE_LINES = dg.AssetKey(["core", "invoice_lines"])
+REVENUE_SCHEDULE = dg.AssetKey(["core", "revenue_schedule"])
+REVENUE_DEFERRALS = dg.AssetKey(["core", "revenue_deferrals"])
+# What the books write: the analysts' snapshot waits for all of it.
+BOOKS_KEYS = [DOCUMENTS, INVOICE_LINES, REVENUE_SCHEDULE, REVENUE_DEFERRALS]
 # Checks, by name.
 NOTHING_HELD = "nothing_held"
 
@@ -105,4 +110,47 @@ def invoice_books(
     yield dg.MaterializeResult(
         asset_key=INVOICE_LINES,
         metadata={"dagster/row_count": result.lines, "unmapped_lines": result.unmapped_lines},
+    )
+
+
+@dg.asset(
+    key=REVENUE_SCHEDULE,
+    deps=[DOCUMENTS, INVOICE_LINES],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    metadata={"dagster/table_name": "core.revenue_schedule"},
+    pool="duckdb",
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def revenue_schedule(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+    """Each ready line's net revenue by day of service: memberships and multi-month plans
+    spread by day over their service period, booking fees and usage on the day of use; per
+    line the days add up to its net amount to the öre."""
+    start, end = _window(context)
+    with warehouse.get_connection() as conn:
+        rows = build_revenue_schedule(conn, start, end)
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+
+
+@dg.asset(
+    key=REVENUE_DEFERRALS,
+    deps=[REVENUE_SCHEDULE],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    metadata={"dagster/table_name": "core.revenue_deferrals"},
+    pool="duckdb",
+)
+def revenue_deferrals(warehouse: DuckDBResource):
+    """Per entity, month, account and cost-center items: revenue invoiced ahead of its
+    service month (deferred at the month's end) and released in the month of service; the
+    amounts of the posting side's periodisation vouchers. Rebuilt whole."""
+    with warehouse.get_connection() as conn:
+        rows, totals = build_revenue_deferrals(conn)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "deferred_total": str(totals["deferred"]),
+            "released_total": str(totals["released"]),
+        }
     )

@@ -321,10 +321,10 @@ def _summary(conn: duckdb.DuckDBPyConnection) -> BooksWindow:
     counts = conn.execute(
         """SELECT count(*), count(*) FILTER (WHERE status = 'ready'),
                   count(*) FILTER (WHERE status = 'held') FROM books_documents"""
-    ).fetchone()
+    ).fetchall()[0]
     lines = conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE len(problems) > 0) FROM books_lines"
-    ).fetchone()
+    ).fetchall()[0]
     held = conn.execute(
         """SELECT document_number, document_id, hold_reasons FROM books_documents
            WHERE status = 'held' ORDER BY document_number"""

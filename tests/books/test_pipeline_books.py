@@ -185,3 +185,55 @@ def test_every_planted_defect_is_quarantined_or_holds_its_document(dataset, ware
     assert all(reasons for _, _, reasons in held)
     planted_customers = {d["id"] for d in defects if d["collection"] in ("companies", "members")}
     assert held_customers <= planted_customers
+
+
+def test_the_schedule_spreads_each_line_as_the_rule_does(warehouse):
+    """The SQL spread of every ready revenue line equals `rules.spread_by_day`, day by day."""
+    from ornd_visma.books.rules import spread_by_day
+
+    lines = query(
+        warehouse,
+        """SELECT l.document_id, l.line_no, l.net_amount, l.service_start, l.service_end,
+                  l.recognition
+           FROM core.invoice_lines l JOIN core.documents d USING (document_id)
+           WHERE d.status = 'ready' AND l.account BETWEEN 3000 AND 3999""",
+    )
+    schedule = defaultdict(dict)
+    for doc_id, line_no, day, amount in query(
+        warehouse, "SELECT document_id, line_no, service_date, amount FROM core.revenue_schedule"
+    ):
+        schedule[(doc_id, line_no)][day] = amount
+    assert len(lines) > 150
+    for doc_id, line_no, net, start, end, recognition in lines:
+        last = start if recognition == "point" else end
+        want = {day: amount for day, amount in spread_by_day(net, start, last) if amount}
+        assert schedule[(doc_id, line_no)] == want, (doc_id, line_no)
+    # Held documents and deposits (not revenue) have no schedule.
+    assert not query(
+        warehouse,
+        """SELECT 1 FROM core.revenue_schedule s JOIN core.invoice_lines l
+             USING (document_id, line_no) JOIN core.documents d USING (document_id)
+           WHERE d.status = 'held' OR l.revenue_class = 'deposit'""",
+    )
+
+
+def test_deferrals_are_the_schedule_served_after_the_invoice_month(warehouse):
+    """Recomputed here from the schedule rows: deferred per invoice month, released per
+    service month, for service months after the invoice month."""
+    deferred, released = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
+    for entity, account, cc1, cc2, invoiced, served, amount in query(
+        warehouse,
+        """SELECT entity, account, cost_center_item_1, cost_center_item_2, invoice_date,
+                  service_date, amount FROM core.revenue_schedule""",
+    ):
+        if (served.year, served.month) > (invoiced.year, invoiced.month):
+            deferred[(entity, invoiced.replace(day=1), account, cc1, cc2)] += amount
+            released[(entity, served.replace(day=1), account, cc1, cc2)] += amount
+    rows = query(
+        warehouse,
+        """SELECT entity, month, account, cost_center_item_1, cost_center_item_2, deferred,
+                  released FROM core.revenue_deferrals""",
+    )
+    assert {r[:5]: r[5] for r in rows if r[5]} == dict(deferred)
+    assert {r[:5]: r[6] for r in rows if r[6]} == dict(released)
+    assert sum(deferred.values()) > Decimal(100_000)
