@@ -1,0 +1,246 @@
+"""The outbox in the warehouse (`posting.outbox`, `posting.audit`, `posting.holds`): rows,
+their states, and the audit of every request. Each state change is its own committed
+statement, so a crash at any point leaves a state the next run can act on: above all,
+`sent` is committed *before* the request goes out, and a `sent` row is never sent again
+without first asking Visma whether it arrived.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ornd_visma.jsontext import dumps
+from ornd_visma.visma.client import Exchange
+
+SCHEMA_SQL = (Path(__file__).parent / "schema.sql").read_text()
+SENDABLE = ("pending", "would_post", "failed")
+OPEN = (*SENDABLE, "held")  # not yet in Visma, re-planned every run
+LIVE = ("sent", "confirmed")  # in Visma, or maybe
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def loads(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal)
+
+
+@dataclass
+class Row:
+    outbox_key: str
+    kind: str
+    entity: str
+    document_id: str
+    document_number: str | None
+    revision: str
+    business_date: date | None
+    location: str | None
+    amount: Decimal | None
+    payload: dict
+    reverses: str | None
+    state: str
+    hold_reason: str | None
+    attempts: int
+    visma_id: str | None
+    visma_voucher_id: str | None
+    visma_draft_id: str | None
+
+
+COLUMNS = (
+    "outbox_key, kind, entity, document_id, document_number, revision, business_date, "
+    "location, amount, payload, reverses, state, hold_reason, attempts, visma_id, "
+    "visma_voucher_id, visma_draft_id"
+)
+
+
+def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(SCHEMA_SQL)
+
+
+class Outbox:
+    def __init__(self, conn: duckdb.DuckDBPyConnection, run_id: str | None = None) -> None:
+        self.conn = conn
+        self.run_id = run_id
+        ensure_schema(conn)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _rows(self, where: str, params: list | None = None) -> list[Row]:
+        found = self.conn.execute(
+            f"SELECT {COLUMNS} FROM posting.outbox WHERE {where}", params or []
+        ).fetchall()
+        return [Row(*r[:9], loads(r[9]), *r[10:]) for r in found]
+
+    def get(self, key: str) -> Row | None:
+        rows = self._rows("outbox_key = ?", [key])
+        return rows[0] if rows else None
+
+    def for_document(self, document_id: str) -> list[Row]:
+        return self._rows("document_id = ? ORDER BY created_at, outbox_key", [document_id])
+
+    def in_state(self, states: tuple[str, ...], entity: str | None = None) -> list[Row]:
+        marks = ", ".join("?" for _ in states)
+        where = f"state IN ({marks})" + (" AND entity = ?" if entity else "")
+        order = (
+            " ORDER BY CASE kind WHEN 'customer' THEN 0 WHEN 'reversal' THEN 1 "
+            "WHEN 'voucher' THEN 3 ELSE 2 END, business_date, document_number, created_at"
+        )
+        return self._rows(where + order, [*states, *([entity] if entity else [])])
+
+    def confirmed_customer(self, entity: str, customer_number: str) -> str | None:
+        found = self.conn.execute(
+            """SELECT visma_id FROM posting.outbox
+               WHERE kind = 'customer' AND entity = ? AND state = 'confirmed'
+                 AND json_extract_string(payload, '$.CustomerNumber') = ?
+               ORDER BY confirmed_at DESC LIMIT 1""",
+            [entity, customer_number],
+        ).fetchone()
+        return found[0] if found else None
+
+    def manual_hold(self, document_id: str) -> str | None:
+        found = self.conn.execute(
+            "SELECT reason FROM posting.holds WHERE document_id = ?", [document_id]
+        ).fetchone()
+        return found[0] if found else None
+
+    def released(self, document_id: str) -> bool:
+        return bool(
+            self.conn.execute(
+                "SELECT 1 FROM posting.releases WHERE document_id = ?", [document_id]
+            ).fetchone()
+        )
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def insert(
+        self,
+        key: str,
+        *,
+        kind: str,
+        entity: str,
+        document_id: str,
+        revision: str,
+        payload: dict,
+        state: str,
+        document_number: str | None = None,
+        business_date: date | None = None,
+        location: str | None = None,
+        amount: Decimal | None = None,
+        reverses: str | None = None,
+        hold_reason: str | None = None,
+    ) -> None:
+        stamp = now()
+        self.conn.execute(
+            """INSERT INTO posting.outbox (outbox_key, kind, entity, document_id,
+                   document_number, revision, business_date, location, amount, payload,
+                   reverses, state, hold_reason, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
+            [key, kind, entity, document_id, document_number, revision, business_date,
+             location, amount, dumps(payload).decode(), reverses, state, hold_reason,
+             stamp, stamp],
+        )  # fmt: skip
+
+    def set_state(self, key: str, state: str, hold_reason: str | None = None) -> None:
+        self.conn.execute(
+            "UPDATE posting.outbox SET state = ?, hold_reason = ?, updated_at = ? "
+            "WHERE outbox_key = ?",
+            [state, hold_reason, now(), key],
+        )
+
+    def mark_sent(self, key: str) -> None:
+        """Committed before the request goes out: from here the row is `sent` until Visma has
+        been asked."""
+        stamp = now()
+        self.conn.execute(
+            """UPDATE posting.outbox SET state = 'sent', attempts = attempts + 1,
+                   first_sent_at = coalesce(first_sent_at, ?), last_sent_at = ?,
+                   updated_at = ?, error_code = NULL, error_message = NULL
+               WHERE outbox_key = ?""",
+            [stamp, stamp, stamp, key],
+        )
+
+    def mark_draft(self, key: str, draft_id: str) -> None:
+        self.conn.execute(
+            "UPDATE posting.outbox SET visma_draft_id = ?, updated_at = ? WHERE outbox_key = ?",
+            [draft_id, now(), key],
+        )
+
+    def confirm(
+        self,
+        key: str,
+        visma_id: str | None,
+        voucher_id: str | None = None,
+        number: str | None = None,
+    ) -> None:
+        stamp = now()
+        self.conn.execute(
+            """UPDATE posting.outbox SET state = 'confirmed', visma_id = ?,
+                   visma_voucher_id = ?, visma_number = ?, confirmed_at = ?, updated_at = ?,
+                   error_code = NULL, error_message = NULL
+               WHERE outbox_key = ?""",
+            [visma_id, voucher_id, number, stamp, stamp, key],
+        )
+
+    def fail(self, key: str, code: int | None, message: str) -> None:
+        self.conn.execute(
+            """UPDATE posting.outbox SET state = 'failed', error_code = ?, error_message = ?,
+                   updated_at = ? WHERE outbox_key = ?""",
+            [code, message[:2000], now(), key],
+        )
+
+    def unresolved(self, key: str, message: str) -> None:
+        """Still `sent`: the outcome is unknown, the next run asks Visma first."""
+        self.conn.execute(
+            "UPDATE posting.outbox SET error_message = ?, updated_at = ? WHERE outbox_key = ?",
+            [message[:2000], now(), key],
+        )
+
+    def record(self, exchange: Exchange) -> None:
+        """One request for `posting.audit`."""
+        e = exchange
+        self.conn.execute(
+            "INSERT INTO posting.audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [e.sent_at.replace(tzinfo=None), e.entity, e.method, e.path, e.endpoint, e.status,
+             e.outcome, e.error_code, (e.message or None) and e.message[:1000], e.error_id,
+             e.elapsed_ms, e.tag, e.visma_id, self.run_id],
+        )  # fmt: skip
+
+    # -- hold / release --------------------------------------------------------------------
+
+    def hold(self, document_id: str, reason: str) -> int:
+        """Hold a document by hand: its unsent rows are held now and on every run."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO posting.holds VALUES (?, ?, ?)",
+            [document_id, reason, now()],
+        )
+        return self._hold_open(document_id, f"held by hand: {reason}")
+
+    def _hold_open(self, document_id: str, reason: str) -> int:
+        marks = ", ".join("?" for _ in SENDABLE)
+        changed = self.conn.execute(
+            f"""UPDATE posting.outbox SET state = 'held', hold_reason = ?, updated_at = ?
+                WHERE document_id = ? AND state IN ({marks}) RETURNING outbox_key""",
+            [reason, now(), document_id, *SENDABLE],
+        ).fetchall()
+        return len(changed)
+
+    def release(self, document_id: str) -> int:
+        """Lift a hand hold, and let a document changed after posting be corrected; the next
+        run re-plans it. Returns the number of rows set back to pending."""
+        self.conn.execute("DELETE FROM posting.holds WHERE document_id = ?", [document_id])
+        self.conn.execute(
+            "INSERT OR REPLACE INTO posting.releases VALUES (?, ?)", [document_id, now()]
+        )
+        changed = self.conn.execute(
+            """UPDATE posting.outbox SET state = 'pending', hold_reason = NULL, updated_at = ?
+               WHERE document_id = ? AND state = 'held' RETURNING outbox_key""",
+            [now(), document_id],
+        ).fetchall()
+        return len(changed)

@@ -1,0 +1,311 @@
+"""Payload builders: what each outbox row sends to Visma, from the `core` rows and the
+mapping. Pure functions, no I/O.
+
+Payloads are stored in the outbox as built here, with OfficeRnD/mapping names where Visma
+wants ids (`CustomerNumber`, `CostCenterShortName1/2`, `ArticleNumber`); `resolve` swaps them
+for Visma's ids at send time, so a dry run computes every payload without asking Visma.
+
+Ledger mode (`posting_mode: ledger`): one customer ledger item with voucher per document
+(`POST /customerledgeritems/customerledgeritemswithvoucher`, reference §1.11). The voucher:
+
+    receivable (accounts.receivable)    debit  posted_total
+    revenue per (account, cost centers) credit net of the lines
+    output VAT per VAT account          credit VAT of the lines
+    rounding (accounts.rounding)        credit posted_total − total
+
+with signed amounts (a credit note's are negative, so its rows change sides). Cost center
+items go on result accounts only (BAS classes 3–8): balance-sheet accounts such as 1510,
+2611 or 2420 (deposits) do not take cost centers in eAccounting. Rows of equal account and
+cost centers are summed; zero rows are left out. `TransactionText` ≤ 60 characters.
+
+Invoice mode (`posting_mode: invoices`): a customer invoice draft with one article row per
+line (`ArticleNumber` from the mapping), converted to an invoice with our own totals as the
+validation body (so Visma refuses to book totals that differ from OfficeRnD's).
+
+A reversal (a document changed after it was posted, `on_change: correct`) is the posted
+payload with every amount negated: the ledger item becomes a credit item (or a credit note's
+reversal a debit item), every voucher row changes sides.
+"""
+
+import copy
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from ornd_visma.money import ZERO, to_money
+from ornd_visma.posting.keys import customer_number, invoice_number, tag
+
+TEXT_MAX = 60
+VOUCHER_TEXT_MAX = 1000
+NAME_MAX = 50
+RESULT_ACCOUNTS_FROM = 3000
+
+
+def _side(account: int, amount: Decimal, natural: str, text: str, cc: tuple = ()) -> dict:
+    """A voucher row for a signed `amount` on its `natural` side ('debit'/'credit')."""
+    amount = to_money(amount)
+    on_natural = amount > 0
+    side = natural if on_natural else ("credit" if natural == "debit" else "debit")
+    row: dict[str, Any] = {
+        "AccountNumber": account,
+        "DebitAmount" if side == "debit" else "CreditAmount": abs(amount),
+        "TransactionText": text[:TEXT_MAX],
+    }
+    if account >= RESULT_ACCOUNTS_FROM:
+        for slot, short_name in enumerate(cc, start=1):
+            if short_name:
+                row[f"CostCenterShortName{slot}"] = short_name
+    return row
+
+
+def revenue_rows(lines: list[dict], text: str) -> list[dict]:
+    groups: dict[tuple, Decimal] = {}
+    for line in lines:
+        key = (int(line["account"]), line.get("cost_center_item_1"), line.get("cost_center_item_2"))
+        groups[key] = groups.get(key, ZERO) + Decimal(line["net_amount"])
+    return [
+        _side(account, amount, "credit", text, (cc1, cc2))
+        for (account, cc1, cc2), amount in sorted(groups.items(), key=lambda kv: str(kv[0]))
+        if amount != 0
+    ]
+
+
+def vat_rows(lines: list[dict], text: str) -> list[dict]:
+    groups: dict[int, Decimal] = {}
+    for line in lines:
+        vat = Decimal(line["vat_amount"])
+        if vat == 0:
+            continue
+        if line.get("vat_account") is None:
+            raise ValueError(
+                f"document {line['document_id']} line {line['line_no']}: VAT {vat} "
+                "without a VAT account"
+            )
+        groups[int(line["vat_account"])] = groups.get(int(line["vat_account"]), ZERO) + vat
+    return [_side(a, v, "credit", f"Moms {text}") for a, v in sorted(groups.items()) if v != 0]
+
+
+def voucher_text(doc: dict, customer_name: str, key: str, prefix: str = "") -> str:
+    kind = "Kreditfaktura" if doc["document_type"] == "creditNote" else "Kundfaktura"
+    head = f"{prefix}{kind} {doc['document_number']} {customer_name}"
+    suffix = f" {tag(key)}"
+    return head[: VOUCHER_TEXT_MAX - len(suffix)] + suffix
+
+
+def ledger_item(
+    doc: dict, lines: list[dict], *, receivable: int, rounding: int, customer_name: str, key: str
+) -> dict:
+    """The `CustomerLedgerItemWithVoucherApi` body of a `ready` document."""
+    total, posted = Decimal(doc["total"]), Decimal(doc["posted_total"])
+    text = f"{doc['document_number']}"
+    rows = [_side(receivable, posted, "debit", f"Kundfordran {text}")]
+    rows += revenue_rows(lines, text)
+    rows += vat_rows(lines, text)
+    if posted - total != 0:
+        rows.append(_side(rounding, posted - total, "credit", f"Öresavrundning {text}"))
+    debit = sum((Decimal(r.get("DebitAmount", 0)) for r in rows), ZERO)
+    credit = sum((Decimal(r.get("CreditAmount", 0)) for r in rows), ZERO)
+    if debit != credit:
+        raise ValueError(
+            f"document {doc['document_id']} ({doc['document_number']}): the voucher does not "
+            f"balance (debit {debit}, credit {credit}): lines and totals disagree"
+        )
+    return {
+        "CustomerNumber": customer_number(doc["customer_id"]),
+        "InvoiceNumber": invoice_number(doc["document_number"]),
+        "InvoiceDate": _iso(doc["invoice_date"]),
+        "DueDate": _iso(doc.get("due_date") or doc["invoice_date"]),
+        "CurrencyCode": doc.get("currency") or "SEK",
+        "IsCreditInvoice": posted < 0,
+        "TotalAmountInvoiceCurrency": posted,
+        "VATAmountInvoiceCurrency": to_money(Decimal(doc["vat_total"])),
+        "RemainingAmountInvoiceCurrency": posted,
+        "RoundingsAmountInvoiceCurrency": to_money(posted - total),
+        "Voucher": {
+            "VoucherDate": _iso(doc["invoice_date"]),
+            "VoucherText": voucher_text(doc, customer_name, key),
+            "Rows": [r for r in rows if r.get("DebitAmount") or r.get("CreditAmount")],
+        },
+    }
+
+
+def reversal(payload: dict, key: str, posted_key: str, day: date | None = None) -> dict:
+    """The negation of a posted ledger item or voucher payload (a correction's first half)."""
+    out = copy.deepcopy(payload)
+    voucher = out.get("Voucher", out)
+    for row in voucher["Rows"]:
+        debit, credit = row.pop("DebitAmount", None), row.pop("CreditAmount", None)
+        if debit:
+            row["CreditAmount"] = debit
+        if credit:
+            row["DebitAmount"] = credit
+    old_text = voucher["VoucherText"].split(" [ornd ", 1)[0]
+    voucher["VoucherText"] = f"Rättelse av {posted_key}: {old_text}"[:900] + f" {tag(key)}"
+    if day is not None:
+        voucher["VoucherDate"] = day.isoformat()
+    if "Voucher" in out:
+        for name in (
+            "TotalAmountInvoiceCurrency",
+            "VATAmountInvoiceCurrency",
+            "RemainingAmountInvoiceCurrency",
+            "RoundingsAmountInvoiceCurrency",
+        ):
+            if out.get(name) is not None:
+                out[name] = -Decimal(out[name])
+        out["IsCreditInvoice"] = Decimal(out["TotalAmountInvoiceCurrency"]) < 0
+        if day is not None:
+            out["InvoiceDate"] = day.isoformat()
+    return out
+
+
+def invoice_reversal(payload: dict, key: str, posted_key: str) -> dict:
+    """A credit (or debit) draft negating a posted invoice draft, row by row."""
+    out = copy.deepcopy(payload)
+    out["IsCreditInvoice"] = not payload["IsCreditInvoice"]
+    for row in out["Rows"]:
+        row["Quantity"] = -Decimal(row["Quantity"])
+    out["OurReference"] = tag(key)
+    out["YourReference"] = f"Rättelse {payload.get('YourReference') or posted_key}"[:35]
+    out["Validation"] = {k: -Decimal(v) for k, v in payload["Validation"].items()}
+    return out
+
+
+def invoice_draft(doc: dict, lines: list[dict], *, key: str) -> dict:
+    """The `CustomerInvoiceDraftApi` body of a document (invoice mode), plus the totals the
+    conversion must confirm (`Validation`, a `CustomerInvoiceDraftValidationApi`)."""
+    credit = Decimal(doc["posted_total"]) < 0
+    rows = []
+    for line in sorted(lines, key=lambda item: item["line_no"]):
+        net = Decimal(line["net_amount"])
+        quantity = Decimal(line.get("quantity") or 1)
+        unit = to_money(net / quantity) if quantity else net
+        if quantity == 0 or to_money(unit * quantity) != net:
+            quantity, unit = Decimal(1), net  # keep the amount exact; the text has the rest
+        if credit or net < 0:
+            quantity, unit = -abs(quantity), abs(unit)
+        row: dict[str, Any] = {
+            "IsTextRow": False,
+            "ReversedConstructionServicesVatFree": False,
+            "ArticleNumber": line["article"],
+            "Text": (line.get("description") or line["article"])[:2000],
+            "Quantity": quantity,
+            "UnitPrice": unit,
+        }
+        for slot in (1, 2):
+            if line.get(f"cost_center_item_{slot}"):
+                row[f"CostCenterShortName{slot}"] = line[f"cost_center_item_{slot}"]
+        rows.append(row)
+    total, vat = Decimal(doc["posted_total"]), Decimal(doc["vat_total"])
+    return {
+        "CustomerNumber": customer_number(doc["customer_id"]),
+        "EuThirdParty": False,
+        "RotReducedInvoicingType": 0,
+        "IsCreditInvoice": credit,
+        "InvoiceDate": _iso(doc["invoice_date"]),
+        "DueDate": _iso(doc.get("due_date") or doc["invoice_date"]),
+        "OurReference": tag(key),
+        "YourReference": doc["document_number"],
+        "Rows": rows,
+        "Validation": {
+            "TotalAmountInvoiceCurrency": total,
+            "TotalVatAmountInvoiceCurrency": vat,
+            "TotalRoundingsInvoiceCurrency": to_money(total - Decimal(doc["total"])),
+        },
+    }
+
+
+def deferral_voucher(
+    rows: list[dict], *, kind: str, month: date, deferred_revenue: int, key: str, entity: str
+) -> dict | None:
+    """The month's deferral (`kind='deferred'`, on its last day: debit revenue, credit
+    deferred revenue) or release (`kind='released'`, on its first day: the other way) voucher
+    from `core.revenue_deferrals` rows; None when it moves nothing."""
+    label = month.strftime("%Y-%m")
+    if kind == "deferred":
+        day = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        text, revenue_side, deferred_side = f"Periodisering {label}", "debit", "credit"
+    elif kind == "released":
+        day = month
+        text, revenue_side, deferred_side = f"Upplösning periodisering {label}", "credit", "debit"
+    else:
+        raise ValueError(f"kind must be deferred or released, not {kind!r}")
+    out, total = [], ZERO
+    for row in sorted(rows, key=lambda r: (r["account"], str(r.get("cost_center_item_1")))):
+        amount = to_money(Decimal(row[kind]))
+        if amount == 0:
+            continue
+        total += amount
+        cc = (row.get("cost_center_item_1"), row.get("cost_center_item_2"))
+        out.append(_side(int(row["account"]), amount, revenue_side, text, cc))
+    if not out:
+        return None
+    out.append(_side(deferred_revenue, total, deferred_side, f"Förutbetalda intäkter {label}"))
+    return {
+        "VoucherDate": day.isoformat(),
+        "VoucherText": f"{text} ({entity}) {tag(key)}",
+        "Rows": out,
+    }
+
+
+def customer(record: dict, kind: str) -> tuple[dict, list[str]]:
+    """The `CustomerApi` body of an OfficeRnD company or member (`TermsOfPaymentId` resolved
+    at send time) and the reasons it cannot be sent (empty when it can)."""
+    billing = record.get("billingDetails") or {}
+    address = billing.get("billingAddress") or record.get("address") or {}
+    name = (billing.get("billingName") or record.get("name") or "").strip()
+    problems = []
+    if not name:
+        problems.append(f"{kind} {record['_id']}: no name")
+    city, zip_code = (address.get("city") or "").strip(), (address.get("zip") or "").strip()
+    if not city or not zip_code:
+        problems.append(
+            f"{kind} {record['_id']}: no billing address city/zip (Visma requires "
+            "InvoiceCity and InvoicePostalCode)"
+        )
+    body: dict[str, Any] = {
+        "CustomerNumber": customer_number(record["_id"]),
+        "Name": name[:NAME_MAX],
+        "IsPrivatePerson": kind == "member",
+        "IsActive": True,
+        "InvoiceAddress1": (address.get("street") or "")[:NAME_MAX] or None,
+        "InvoiceCity": city[:NAME_MAX],
+        "InvoicePostalCode": zip_code[:10],
+        "InvoiceCountryCode": country_code(address.get("country")),
+        "EmailAddress": (record.get("email") or None),
+        "CurrencyCode": "SEK",
+        "Note": f"OfficeRnD {kind} {record['_id']}",
+    }
+    vat = (billing.get("vatNumber") or "").replace(" ", "").upper()
+    if vat and kind == "company" and _vat_form(vat):
+        body["VatNumber"] = vat
+        body["InvoiceCountryCode"] = vat[:2] if vat[:2] != "EL" else "GR"
+    if billing.get("registrationNumber") and kind == "company":
+        body["CorporateIdentityNumber"] = str(billing["registrationNumber"])[:20]
+    return {k: v for k, v in body.items() if v is not None}, problems
+
+
+_COUNTRIES = {
+    "sweden": "SE", "sverige": "SE", "norway": "NO", "norge": "NO", "denmark": "DK",
+    "danmark": "DK", "finland": "FI", "germany": "DE", "deutschland": "DE", "france": "FR",
+    "netherlands": "NL", "spain": "ES", "italy": "IT", "poland": "PL", "estonia": "EE",
+    "ireland": "IE", "belgium": "BE", "austria": "AT", "united kingdom": "GB", "uk": "GB",
+    "united states": "US", "usa": "US", "lithuania": "LT", "latvia": "LV", "portugal": "PT",
+}  # fmt: skip
+
+
+def country_code(country: str | None) -> str | None:
+    if not country:
+        return None
+    text = country.strip()
+    if len(text) == 2 and text.isalpha():
+        return text.upper()
+    return _COUNTRIES.get(text.lower())
+
+
+def _vat_form(vat: str) -> bool:
+    body = vat[2:]
+    return vat[:2].isalpha() and 8 <= len(body) <= 12 and body.isalnum()
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)[:10]

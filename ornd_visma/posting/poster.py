@@ -1,0 +1,567 @@
+"""Posting to Visma exactly once: plan the outbox from `core`, recover what a crash left
+unknown, send what is pending, record every answer.
+
+A run, per Visma company (entity):
+
+1. **recover**: every row still `sent` (the request went out, the answer was never
+   recorded: a kill between send and record, a dropped connection after Visma accepted) is
+   looked up in Visma by its tag. Found: `confirmed` with Visma's ids. Not found: `pending`.
+   Visma unreachable: it stays `sent`, and nothing else of that document moves this run.
+2. **plan** the window's documents: each `ready` document revision gets one row (key from
+   OfficeRnD id + revision), its customer one row per customer version. A document held in
+   `core`, held by hand, in another currency than SEK, of a customer Visma cannot take, or
+   whose voucher would not balance is `held` with the reasons. A document whose earlier
+   revision is already in Visma is corrected (a reversal row negating the posted revision,
+   then the new revision) or, with `on_change: hold`, held until `ornd-visma release`. A
+   posted document that is gone from `core` (voided in OfficeRnD) is reversed. Unsent rows of
+   older revisions are `superseded`.
+3. **send** each sendable row (customers, then reversals, then documents, then vouchers):
+   `sent` is committed before the request; then the request, whose retries look the document
+   up in Visma first (the client's `find_existing`); then `confirmed`. Visma refusing a row
+   marks it `failed` with Visma's message, and the run goes on with the others; after three
+   rows in a row meet an unreachable Visma the entity stops for this run.
+
+Why this is exactly once: a row is only ever sent from `pending`/`would_post`/`failed`
+(states in which Visma provably does not hold it: never sent, superseded before sending, or
+refused), and every path out of `sent` other than `confirmed` goes through a look-up in
+Visma by the row's unique tag. A dry run sends nothing: it has no client at all.
+"""
+
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ornd_visma.jsontext import dumps
+from ornd_visma.mapping import Mapping as BooksMapping
+from ornd_visma.posting import payloads
+from ornd_visma.posting.directory import Directory
+from ornd_visma.posting.keys import outbox_key, sha
+from ornd_visma.posting.outbox import LIVE, OPEN, SENDABLE, Outbox, Row, loads
+from ornd_visma.visma.client import VismaApiError, VismaClient, VismaUnavailable
+
+HERE = Path(__file__).parent
+DOCUMENTS_SQL = (HERE / "documents.sql").read_text()
+LINES_SQL = (HERE / "lines.sql").read_text()
+LEDGER_PATH = "/customerledgeritems/customerledgeritemswithvoucher"
+STOP_AFTER_UNAVAILABLE = 3
+DOCUMENT_KINDS = ("ledger_item", "invoice")
+
+
+class SimulatedCrash(BaseException):
+    """Raised by test hooks to stop a run dead at a chosen point (nothing catches it)."""
+
+
+Hook = Callable[[str, str], None]  # (point, outbox key); points: before_send, after_send
+
+
+@dataclass
+class Summary:
+    dry_run: bool
+    planned: Counter = field(default_factory=Counter)  # new rows by state
+    sent: int = 0
+    confirmed: int = 0
+    recovered: int = 0
+    failed: list[tuple[str, str | None, str]] = field(default_factory=list)
+    unresolved: list[tuple[str, str]] = field(default_factory=list)
+    held: list[tuple[str, str | None, str]] = field(default_factory=list)
+    would_post: list[tuple[str, str | None, Decimal | None]] = field(default_factory=list)
+    previews: list[dict] = field(default_factory=list)
+    requests: int = 0
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "planned": dict(self.planned),
+            "sent": self.sent,
+            "confirmed": self.confirmed,
+            "recovered": self.recovered,
+            "failed": len(self.failed),
+            "unresolved": len(self.unresolved),
+            "held": len(self.held),
+            "would_post": len(self.would_post),
+            "would_post_amount": str(sum((a or 0 for *_, a in self.would_post), Decimal(0))),
+            "requests": self.requests,
+        }
+
+
+class Poster:
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        mapping: BooksMapping,
+        clients: Mapping[str, VismaClient] | None = None,
+        *,
+        dry_run: bool = False,
+        run_id: str | None = None,
+        hook: Hook | None = None,
+        preview_limit: int = 5,
+    ) -> None:
+        if not dry_run and clients is None:
+            raise ValueError("a real run needs a Visma client per entity")
+        self.conn = conn
+        self.mapping = mapping
+        self.clients = {} if dry_run else dict(clients or {})
+        self.dry_run = dry_run
+        self.outbox = Outbox(conn, run_id)
+        self.hook = hook or (lambda point, key: None)
+        self.summary = Summary(dry_run)
+        self.preview_limit = preview_limit
+        self._directories: dict[str, Directory] = {}
+        self._customers_planned: set[str] = set()
+        for client in self.clients.values():
+            client.on_exchange = self.outbox.record
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self, start: date, end: date, *, vouchers_until: date | None = None) -> Summary:
+        """Post the documents with business dates in [start, end), and the deferral vouchers
+        of the months that ended before `vouchers_until` (None: no vouchers)."""
+        if not self.dry_run:
+            for entity in self.clients:
+                self.recover(entity)
+        self.plan_documents(start, end)
+        self.plan_customer_updates()
+        if vouchers_until is not None:
+            self.plan_vouchers(vouchers_until)
+        if not self.dry_run:
+            for entity in self.clients:
+                self.send(entity)
+        return self.summary
+
+    def directory(self, entity: str) -> Directory:
+        if entity not in self._directories:
+            if entity not in self.clients:
+                raise VismaApiError(0, None, f"no Visma connection for entity {entity}")
+            self._directories[entity] = Directory(self.clients[entity])
+        return self._directories[entity]
+
+    # -- recover ---------------------------------------------------------------------------
+
+    def recover(self, entity: str) -> None:
+        for row in self.outbox.in_state(("sent",), entity):
+            try:
+                with self.clients[entity].tagged(row.outbox_key):
+                    self._recover(row)
+            except VismaUnavailable as error:
+                self.summary.unresolved.append((row.outbox_key, str(error)))
+
+    def _recover(self, row: Row) -> None:
+        d = self.directory(row.entity)
+        key = row.outbox_key
+        if row.kind == "customer":
+            self.outbox.set_state(key, "pending")  # sending a customer starts with a look-up
+            return
+        if row.kind == "voucher":
+            found = d.find_voucher(key)
+            if found:
+                self.outbox.confirm(
+                    key, found["Id"], found["Id"], found.get("NumberAndNumberSeries")
+                )
+        elif self._invoice_mode_row(row):
+            found = d.find_invoice(key)
+            if found:
+                self.outbox.confirm(
+                    key, found["Id"], found.get("VoucherId"), str(found.get("InvoiceNumber"))
+                )
+            elif not row.visma_draft_id and (draft := d.find_draft(key)):
+                self.outbox.mark_draft(key, draft["Id"])
+        else:
+            found = d.find_ledger_item(key)
+            if found:
+                self.outbox.confirm(
+                    key,
+                    found.get("Id"),
+                    found.get("VoucherId"),
+                    str(row.payload.get("InvoiceNumber")),
+                )
+        if found:
+            self.summary.recovered += 1
+        else:
+            self.outbox.set_state(key, "pending")  # fmt: skip
+
+    def _invoice_mode_row(self, row: Row) -> bool:
+        return row.kind == "invoice" or (row.kind == "reversal" and "OurReference" in row.payload)
+
+    # -- plan ------------------------------------------------------------------------------
+
+    def _fresh_state(self) -> str:
+        return "would_post" if self.dry_run else "pending"
+
+    def plan_documents(self, start: date, end: date) -> None:
+        params = {"start": start, "end": end}
+        docs = _dicts(self.conn.execute(DOCUMENTS_SQL, params))
+        lines: dict[str, list[dict]] = {}
+        for line in _dicts(self.conn.execute(LINES_SQL, params)):
+            lines.setdefault(line["document_id"], []).append(line)
+        for doc in docs:
+            self._plan_document(doc, lines.get(doc["document_id"], []))
+        self._plan_voided(start, end)
+
+    def _plan_document(self, doc: dict, lines: list[dict]) -> None:
+        ident, entity = doc["document_id"], doc["entity"]
+        ledger = self.mapping.posting_mode == "ledger"
+        kind = "ledger_item" if ledger else "invoice"
+        key = outbox_key("L" if ledger else "I", ident, doc["revision"])
+        reasons: list[str] = []
+        if doc["status"] != "ready":
+            reasons += list(doc["hold_reasons"] or ["held in core.documents"])
+        if entity not in self.mapping.entities:
+            reasons.append(f"entity {entity!r} is not in the mapping's entities")
+        if (doc["currency"] or "SEK") != "SEK":
+            reasons.append(f"currency {doc['currency']}: only SEK documents are posted")
+        manual = self.outbox.manual_hold(ident)
+        if manual:
+            reasons.append(f"held by hand: {manual}")
+        payload: dict = {}
+        if not reasons:
+            reasons += self._plan_customer(entity, doc["customer_id"], doc["customer_type"])
+            try:
+                payload = self._document_payload(doc, lines, key)
+            except (ValueError, KeyError, TypeError) as error:
+                reasons.append(f"cannot build the Visma document: {error}")
+        self._plan_revision(
+            key, kind=kind, entity=entity, document_id=ident, revision=doc["revision"],
+            payload=payload, reasons=reasons, document_number=doc["document_number"],
+            business_date=doc["business_date"], location=doc["location"],
+            amount=doc["posted_total"],
+        )  # fmt: skip
+
+    def _document_payload(self, doc: dict, lines: list[dict], key: str) -> dict:
+        if not lines:
+            raise ValueError(f"document {doc['document_id']} has no lines in core.invoice_lines")
+        if self.mapping.posting_mode == "ledger":
+            return payloads.ledger_item(
+                doc,
+                lines,
+                receivable=self.mapping.accounts.receivable,
+                rounding=self.mapping.accounts.rounding,
+                customer_name=doc["customer_name"],
+                key=key,
+            )
+        missing = [str(line["line_no"]) for line in lines if not line.get("article")]
+        if missing:
+            raise ValueError(f"lines {', '.join(missing)} have no article (invoice mode)")
+        return payloads.invoice_draft(doc, lines, key=key)
+
+    def _plan_revision(
+        self,
+        key: str,
+        *,
+        kind: str,
+        entity: str,
+        document_id: str,
+        revision: str,
+        payload: dict,
+        reasons: list[str],
+        document_number: str | None,
+        business_date: date | None,
+        location: str | None,
+        amount: Decimal | None,
+        correct: bool | None = None,
+    ) -> None:
+        existing = [r for r in self.outbox.for_document(document_id) if r.outbox_key != key]
+        if any(r.state == "sent" for r in existing):
+            return  # unknown whether an older revision is in Visma: wait for recovery
+        live = self._live_unreversed(existing)
+        if live and not reasons:
+            correct = self.mapping.on_change == "correct" if correct is None else correct
+            if not correct and not self.outbox.released(document_id):
+                reasons.append(
+                    f"changed in OfficeRnD after posting: {live[0].outbox_key} is in Visma; "
+                    f"review it, then `ornd-visma release {document_id}` corrects it"
+                )
+            else:
+                for old in live:
+                    self._plan_reversal(old, "changed after posting")
+        if not self.dry_run:
+            for old in existing:
+                if old.state in OPEN and old.kind != "reversal":
+                    self.outbox.set_state(old.outbox_key, "superseded")
+        empty = payload and not _moves_money(payload)
+        state = "held" if reasons else ("skipped" if empty else self._fresh_state())
+        reason = "; ".join(reasons) or ("nothing to book: all amounts are zero" if empty else None)
+        current = self.outbox.get(key)
+        if current is None:
+            self.outbox.insert(
+                key, kind=kind, entity=entity, document_id=document_id, revision=revision,
+                payload=payload, state=state, document_number=document_number,
+                business_date=business_date, location=location, amount=amount,
+                hold_reason=reason,
+            )  # fmt: skip
+            self.summary.planned[state] += 1
+            current = self.outbox.get(key)
+        elif current.state in OPEN and not self.dry_run:
+            if state == "held" or current.state in ("held", "would_post"):
+                self.outbox.set_state(key, state, reason)
+            current = self.outbox.get(key)
+        assert current is not None
+        self._note(current)
+
+    def _live_unreversed(self, rows: list[Row]) -> list[Row]:
+        reversed_keys = {r.reverses for r in rows if r.kind == "reversal"}
+        return [
+            r
+            for r in rows
+            if r.kind in (*DOCUMENT_KINDS, "voucher")
+            and r.state in LIVE
+            and r.outbox_key not in reversed_keys
+        ]
+
+    def _plan_reversal(self, old: Row, why: str) -> None:
+        key = outbox_key("R", old.document_id, old.revision)
+        if self._invoice_mode_row(old):
+            payload = payloads.invoice_reversal(old.payload, key, old.outbox_key)
+        else:
+            payload = payloads.reversal(old.payload, key, old.outbox_key)
+        if self.outbox.get(key) is None:
+            self.outbox.insert(
+                key, kind="reversal", entity=old.entity, document_id=old.document_id,
+                revision=old.revision, payload=payload, state=self._fresh_state(),
+                document_number=old.document_number, business_date=old.business_date,
+                location=old.location, amount=-(old.amount or 0), reverses=old.outbox_key,
+                hold_reason=why,
+            )  # fmt: skip
+            self.summary.planned[self._fresh_state()] += 1
+            self._note(self.outbox.get(key))
+
+    def _plan_voided(self, start: date, end: date) -> None:
+        """Posted documents of the window that `core` no longer has (voided) are reversed."""
+        gone = self.conn.execute(
+            """SELECT DISTINCT o.document_id FROM posting.outbox o
+               WHERE o.kind IN ('ledger_item', 'invoice') AND o.state = 'confirmed'
+                 AND o.business_date >= ? AND o.business_date < ?
+                 AND o.document_id NOT IN (SELECT document_id FROM core.documents)""",
+            [start, end],
+        ).fetchall()
+        for (document_id,) in gone:
+            for old in self._live_unreversed(self.outbox.for_document(document_id)):
+                self._plan_reversal(old, "gone from OfficeRnD's books (voided)")
+
+    def _customer_record(self, customer_id: str, customer_type: str) -> dict | None:
+        table = "companies" if customer_type == "company" else "members"
+        found = self.conn.execute(
+            f"SELECT payload FROM staging.{table} WHERE id = ?", [customer_id]
+        ).fetchone()
+        return json.loads(found[0]) if found else None
+
+    def _plan_customer(self, entity: str, customer_id: str, customer_type: str) -> list[str]:
+        """Plan the customer's current version in `entity`; the reasons a document of it must
+        wait (none when the customer can be sent)."""
+        record = self._customer_record(customer_id, customer_type)
+        if record is None:
+            return [f"customer {customer_type} {customer_id} is not in staging"]
+        body, problems = payloads.customer(record, customer_type)
+        if problems:
+            return [f"customer: {p}" for p in problems]
+        revision = sha(dumps(body))
+        key = outbox_key("C", customer_id, revision, entity)
+        if key in self._customers_planned:
+            return []
+        self._customers_planned.add(key)
+        if self.outbox.get(key) is None:
+            if not self.dry_run:
+                for old in self.outbox.for_document(customer_id):
+                    if old.entity == entity and old.state in OPEN:
+                        self.outbox.set_state(old.outbox_key, "superseded")
+            self.outbox.insert(
+                key, kind="customer", entity=entity, document_id=customer_id,
+                revision=revision, payload=body, state=self._fresh_state(),
+                document_number=body["CustomerNumber"],
+            )  # fmt: skip
+            self.summary.planned[self._fresh_state()] += 1
+            self._note(self.outbox.get(key))
+        return []
+
+    def plan_customer_updates(self) -> None:
+        """Customers already in Visma whose OfficeRnD record changed get their new version."""
+        known = self.conn.execute(
+            """SELECT DISTINCT o.entity, o.document_id,
+                   CASE WHEN json_extract(o.payload, '$.IsPrivatePerson')::BOOLEAN
+                        THEN 'member' ELSE 'company' END
+               FROM posting.outbox o
+               WHERE o.kind = 'customer' AND o.state = 'confirmed'"""
+        ).fetchall()
+        for entity, customer_id, customer_type in known:
+            self._plan_customer(entity, customer_id, customer_type)
+
+    def plan_vouchers(self, until: date) -> None:
+        """The deferral voucher of each month that ended before `until`, and the release
+        voucher of each month that started by then (its content, invoiced before the month,
+        is final once the month starts)."""
+        rows = _dicts(
+            self.conn.execute(
+                "SELECT * FROM core.revenue_deferrals ORDER BY entity, month, account"
+            )
+        )
+        groups: dict[tuple[str, date], list[dict]] = {}
+        for row in rows:
+            groups.setdefault((row["entity"], row["month"]), []).append(row)
+        for (entity, month), group in sorted(groups.items()):
+            for kind in ("deferred", "released"):
+                month_end = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+                if (kind == "deferred" and month_end > until) or (
+                    kind == "released" and month > until
+                ):
+                    continue
+                document_id = f"{kind}:{entity}:{month:%Y-%m}"
+                probe = payloads.deferral_voucher(
+                    group, kind=kind, month=month, entity=entity, key="",
+                    deferred_revenue=self.mapping.accounts.deferred_revenue,
+                )  # fmt: skip
+                if probe is None:
+                    continue
+                revision = sha(dumps(probe["Rows"]))
+                key = outbox_key("V", f"{kind}-{entity}-{month:%Y-%m}", revision)
+                body = payloads.deferral_voucher(
+                    group, kind=kind, month=month, entity=entity, key=key,
+                    deferred_revenue=self.mapping.accounts.deferred_revenue,
+                )  # fmt: skip
+                assert body is not None
+                total = sum((Decimal(r.get("DebitAmount", 0)) for r in body["Rows"]), Decimal(0))
+                self._plan_revision(
+                    key, kind="voucher", entity=entity, document_id=document_id,
+                    revision=revision, payload=body, reasons=[], document_number=None,
+                    business_date=date.fromisoformat(body["VoucherDate"]), location=None,
+                    amount=total, correct=True,
+                )  # fmt: skip
+
+    def _note(self, row: Row | None) -> None:
+        if row is None:
+            return
+        if row.state == "held":
+            self.summary.held.append((row.outbox_key, row.document_number, row.hold_reason or ""))
+        elif row.state in SENDABLE:
+            self.summary.would_post.append((row.outbox_key, row.document_number, row.amount))
+            if len(self.summary.previews) < self.preview_limit:
+                self.summary.previews.append({"outbox_key": row.outbox_key, **row.payload})
+
+    # -- send ------------------------------------------------------------------------------
+
+    def send(self, entity: str) -> None:
+        unavailable = 0
+        client = self.clients[entity]
+        for row in self.outbox.in_state(SENDABLE, entity):
+            row = self.outbox.get(row.outbox_key)  # fresh: an earlier row may have changed it
+            if row is None or row.state not in SENDABLE:
+                continue
+            before = client.requests
+            try:
+                with client.tagged(row.outbox_key):
+                    self._send(row)
+                unavailable = 0
+            except VismaApiError as error:
+                self.outbox.fail(row.outbox_key, error.error_code, str(error))
+                self.summary.failed.append((row.outbox_key, row.document_number, str(error)))
+            except VismaUnavailable as error:
+                self.outbox.unresolved(row.outbox_key, str(error))
+                self.summary.unresolved.append((row.outbox_key, str(error)))
+                unavailable += 1
+                if unavailable >= STOP_AFTER_UNAVAILABLE:
+                    break
+            finally:
+                self.summary.requests += client.requests - before
+
+    def _customer_id(self, row: Row) -> str:
+        number = row.payload["CustomerNumber"]
+        known = self.outbox.confirmed_customer(row.entity, number)
+        ident = self.directory(row.entity).customer_id(number, known)
+        if ident is None:
+            failure = self.conn.execute(
+                """SELECT state, error_message FROM posting.outbox
+                   WHERE kind = 'customer' AND entity = ? AND document_number = ?
+                   ORDER BY updated_at DESC LIMIT 1""",
+                [row.entity, number],
+            ).fetchone()
+            detail = f" (customer row {failure[0]}: {failure[1]})" if failure else ""
+            raise VismaApiError(0, None, f"customer {number} is not in Visma{detail}")
+        return ident
+
+    def _send(self, row: Row) -> None:
+        d = self.directory(row.entity)
+        client = self.clients[row.entity]
+        key = row.outbox_key
+        if row.kind == "customer":
+            number = row.payload["CustomerNumber"]
+            existing = row.visma_id or self.outbox.confirmed_customer(row.entity, number)
+            if existing is None:
+                found = d.find_customer(number)
+                existing = found["Id"] if found else None
+            body = {**row.payload, "TermsOfPaymentId": d.terms_id()}
+            self.outbox.mark_sent(key)
+            self.summary.sent += 1
+            self.hook("before_send", key)
+            if existing:
+                result = client.put(f"/customers/{existing}", body)
+            else:
+                result = client.post(
+                    "/customers", body, find_existing=lambda: d.find_customer(number)
+                )
+            self.hook("after_send", key)
+            d.customer_id(number, result["Id"])
+            self.outbox.confirm(key, result["Id"], number=number)
+        elif row.kind == "voucher":
+            body = d.resolve(row.payload, None)
+            self.outbox.mark_sent(key)
+            self.summary.sent += 1
+            self.hook("before_send", key)
+            result = client.post("/vouchers", body, find_existing=lambda: d.find_voucher(key))
+            self.hook("after_send", key)
+            self.outbox.confirm(
+                key, result["Id"], result["Id"], result.get("NumberAndNumberSeries")
+            )
+        elif self._invoice_mode_row(row):
+            body = d.resolve(row.payload, self._customer_id(row))
+            validation = row.payload.get("Validation")
+            self.outbox.mark_sent(key)
+            self.summary.sent += 1
+            self.hook("before_send", key)
+            draft_id = row.visma_draft_id
+            if not draft_id:
+                draft = client.post(
+                    "/customerinvoicedrafts", body, find_existing=lambda: d.find_draft(key)
+                )
+                draft_id = draft["Id"]
+                self.outbox.mark_draft(key, draft_id)
+            result = client.post(
+                f"/customerinvoicedrafts/{draft_id}/convert",
+                validation,
+                find_existing=lambda: d.find_invoice(key),
+            )
+            self.hook("after_send", key)
+            self.outbox.confirm(
+                key, result["Id"], result.get("VoucherId"), str(result.get("InvoiceNumber"))
+            )
+        else:
+            body = d.resolve(row.payload, self._customer_id(row))
+            self.outbox.mark_sent(key)
+            self.summary.sent += 1
+            self.hook("before_send", key)
+            result = client.post(LEDGER_PATH, body, find_existing=lambda: d.find_ledger_item(key))
+            self.hook("after_send", key)
+            self.outbox.confirm(
+                key,
+                result.get("Id"),
+                result.get("VoucherId"),
+                str(row.payload.get("InvoiceNumber")),
+            )
+        self.summary.confirmed += 1  # fmt: skip
+
+
+def _moves_money(payload: dict) -> bool:
+    rows = (payload.get("Voucher") or payload).get("Rows") or []
+    return any(r.get("DebitAmount") or r.get("CreditAmount") or r.get("UnitPrice") for r in rows)
+
+
+def _dicts(result: duckdb.DuckDBPyConnection) -> list[dict]:
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+__all__ = ["Poster", "SimulatedCrash", "Summary", "loads"]
