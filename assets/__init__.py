@@ -1,6 +1,11 @@
 """The Dagster asset graph: thin assets that read inputs, call the core and write outputs."""
 
-from assets.books import invoice_books, revenue_deferrals, revenue_schedule
+from assets.books import (
+    booking_accounting,
+    invoice_books,
+    revenue_deferrals,
+    revenue_schedule,
+)
 from assets.extract import officernd_raw
 from assets.jobs import books_job, daily_schedule
 from assets.partitions import daily_partitions
@@ -15,6 +20,7 @@ ALL_ASSETS = [
     invoice_books,
     revenue_schedule,
     revenue_deferrals,
+    booking_accounting,
     warehouse_snapshot,
 ]
 JOBS = [books_job]

@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.partitions import daily_partitions
 from assets.staging import DIMENSION_ORDER, staging_key
+from ornd_visma.books.booking_accounting import build_booking_accounting
 from ornd_visma.books.invoice_lines import build_documents
 from ornd_visma.books.revenue import build_revenue_deferrals, build_revenue_schedule
 from ornd_visma.officernd.collections import collection
@@ -16,10 +17,12 @@ DOCUMENTS = dg.AssetKey(["core", "documents"])
 INVOICE_LINES = dg.AssetKey(["core", "invoice_lines"])
 REVENUE_SCHEDULE = dg.AssetKey(["core", "revenue_schedule"])
 REVENUE_DEFERRALS = dg.AssetKey(["core", "revenue_deferrals"])
+BOOKING_ACCOUNTING = dg.AssetKey(["core", "booking_accounting"])
 # What the books write: the analysts' snapshot waits for all of it.
-BOOKS_KEYS = [DOCUMENTS, INVOICE_LINES, REVENUE_SCHEDULE, REVENUE_DEFERRALS]
+BOOKS_KEYS = [DOCUMENTS, INVOICE_LINES, REVENUE_SCHEDULE, REVENUE_DEFERRALS, BOOKING_ACCOUNTING]
 # Checks, by name.
 NOTHING_HELD = "nothing_held"
+NO_UNBILLED_USAGE = "no_unbilled_usage"
 
 _STAGED_FACTS = [staging_key(collection(name)) for name in ("payments", "fees", "bookings")]
 _STAGED_DIMENSIONS = [staging_key(c) for c in DIMENSION_ORDER]
@@ -153,4 +156,53 @@ def revenue_deferrals(warehouse: DuckDBResource):
             "deferred_total": str(totals["deferred"]),
             "released_total": str(totals["released"]),
         }
+    )
+
+
+@dg.asset(
+    key=BOOKING_ACCOUNTING,
+    deps=[*_STAGED_FACTS, *_STAGED_DIMENSIONS],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    metadata={"dagster/table_name": "core.booking_accounting"},
+    pool="duckdb",
+    check_specs=[
+        dg.AssetCheckSpec(
+            NO_UNBILLED_USAGE,
+            asset=BOOKING_ACCOUNTING,
+            description="No booking occurrence is unbilled: each was paid by credits or coins, "
+            "invoiced as a booking fee, is pending with the day it becomes invoiceable, or was "
+            "free, tentative or cancelled. Warns with the unbilled usage in SEK (net).",
+        )
+    ],
+)
+def booking_accounting(warehouse: DuckDBResource):
+    """Every booking occurrence classified by OfficeRnD Flex's monthly accounting (seed 002):
+    paid by credits, by coins, fee invoiced (with the fee and the invoice), pending (with the
+    day it becomes invoiceable), free, tentative, cancelled, or unbilled. Rebuilt whole."""
+    with warehouse.get_connection() as conn:
+        summary = build_booking_accounting(conn)
+    unbilled = summary["unbilled"]
+    listing = "\n".join(
+        f"- booking {booking} on {day} ({customer}): {amount} SEK — {reason}"
+        for booking, day, customer, amount, reason in unbilled[:50]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": sum(summary["by_outcome"].values()),
+            "by_outcome": summary["by_outcome"],
+            "unbilled_amount_sek": str(summary["unbilled_amount"]),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=NO_UNBILLED_USAGE,
+                passed=not unbilled,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "unbilled_occurrences": len(unbilled),
+                    "unbilled_amount_sek": str(summary["unbilled_amount"]),
+                    "unbilled": dg.MetadataValue.md(listing or "(none)"),
+                },
+            )
+        ],
     )

@@ -237,3 +237,70 @@ def test_deferrals_are_the_schedule_served_after_the_invoice_month(warehouse):
     assert {r[:5]: r[5] for r in rows if r[5]} == dict(deferred)
     assert {r[:5]: r[6] for r in rows if r[6]} == dict(released)
     assert sum(deferred.values()) > Decimal(100_000)
+
+
+def test_every_booking_occurrence_is_accounted_for(dataset, warehouse):
+    """Checked against bookings.json and payments.json directly: one row per occurrence
+    (COUNT of the weekly rule), fee rows point at the invoice whose line bills the fee,
+    nothing generated is unbilled, and pending rows wait for a day after `as_of`."""
+    bookings = {b["_id"]: b for b in read_collection(dataset, "bookings")}
+    billed_by = {
+        line["fee"]: doc["_id"]
+        for doc in read_collection(dataset, "payments")
+        if doc["documentType"] == "invoice" and doc["status"] != "voided"
+        for line in doc["lines"]
+        if line.get("fee")
+    }
+    rows = query(
+        warehouse,
+        "SELECT booking_id, occurrence_date, outcome, fee_id, invoice_id, invoiceable_from, "
+        "as_of, credits_used, coins_used FROM core.booking_accounting",
+    )
+    staged = {r[0] for r in query(warehouse, "SELECT id FROM staging.bookings")}
+    per_booking = defaultdict(list)
+    for row in rows:
+        per_booking[row[0]].append(row)
+    assert set(per_booking) == staged
+    outcomes = defaultdict(int)
+    for booking_id, occurrences in per_booking.items():
+        booking = bookings[booking_id]
+        rule = (booking.get("recurrence") or {}).get("rrule") or ""
+        count = int(rule.split("COUNT=")[1].split(";")[0]) if "COUNT=" in rule else 1
+        assert len(occurrences) == count, booking_id
+        entries = {e["date"][:10]: e for e in booking["fees"]}
+        for (
+            _,
+            day,
+            outcome,
+            fee_id,
+            invoice_id,
+            invoiceable_from,
+            as_of,
+            credits,
+            coins,
+        ) in occurrences:
+            outcomes[outcome] += 1
+            entry = entries.get(day.isoformat())
+            if booking["isCancelled"]:
+                assert outcome == "cancelled"
+            elif entry and entry["fee"]:
+                assert fee_id == entry["fee"]
+                assert outcome == (
+                    "fee_invoiced" if entry["fee"] in billed_by else "fee_not_invoiced"
+                )
+                if outcome == "fee_invoiced":
+                    assert invoice_id == billed_by[entry["fee"]]
+            elif entry and entry["coins"]:
+                assert outcome == "coins"
+                assert coins == sum(Decimal(c["count"]) for c in entry["coins"])
+            elif entry and entry["credits"]:
+                assert outcome == "credits"
+                assert credits == sum(Decimal(c["count"]) for c in entry["credits"])
+            elif booking["isTentative"] or booking["isFree"]:
+                assert outcome in ("tentative", "free")
+            else:
+                assert outcome == "pending", (booking_id, day, outcome)
+                assert invoiceable_from > as_of
+    assert outcomes["unbilled"] == 0
+    for outcome in ("credits", "coins", "fee_invoiced", "pending", "cancelled"):
+        assert outcomes[outcome] > 0, outcome
