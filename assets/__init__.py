@@ -8,6 +8,7 @@ from assets.books import (
 )
 from assets.extract import officernd_raw
 from assets.jobs import books_job, daily_schedule
+from assets.marts import occupancy, recurring_revenue, revenue
 from assets.partitions import daily_partitions
 from assets.publish import warehouse_snapshot
 from assets.sensors import late_changes
@@ -21,6 +22,9 @@ ALL_ASSETS = [
     revenue_schedule,
     revenue_deferrals,
     booking_accounting,
+    recurring_revenue,
+    occupancy,
+    revenue,
     warehouse_snapshot,
 ]
 JOBS = [books_job]

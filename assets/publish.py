@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.books import BOOKS_KEYS
+from assets.marts import MART_KEYS
 from assets.staging import officernd_staging_dimensions, officernd_staging_facts
 from ornd_visma.warehouse.snapshot import publish_snapshot
 
@@ -13,7 +14,12 @@ from ornd_visma.warehouse.snapshot import publish_snapshot
 @dg.asset(
     group_name="publish",
     kinds={"duckdb"},
-    deps=[*officernd_staging_dimensions.keys, *officernd_staging_facts.keys, *BOOKS_KEYS],
+    deps=[
+        *officernd_staging_dimensions.keys,
+        *officernd_staging_facts.keys,
+        *BOOKS_KEYS,
+        *MART_KEYS,
+    ],
     pool="duckdb",
 )
 def warehouse_snapshot(warehouse: DuckDBResource) -> dg.MaterializeResult:

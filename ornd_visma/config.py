@@ -78,3 +78,10 @@ def mapping_path(env: dict[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     value = env.get("ORND_VISMA_MAPPING")
     return Path(value) if value else DEFAULT_MAPPING
+
+
+def hotdesk_coefficient_setting(env: dict[str, str] | None = None) -> str | None:
+    """`ORND_VISMA_HOTDESK_COEFFICIENT` (hot-desk members per desk, for occupancy), unparsed;
+    `ornd_visma.marts.occupancy.hotdesk_coefficient` checks it and defaults to 1."""
+    env = os.environ if env is None else env
+    return env.get("ORND_VISMA_HOTDESK_COEFFICIENT")

@@ -1,0 +1,224 @@
+"""The marts (issue 7): MRR, its movements and KPIs, occupancy, revenue per m² and per desk.
+Unpartitioned, rebuilt whole from staging and `core.revenue_schedule` after every run; charts
+of each in the materialization metadata."""
+
+import base64
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from assets.books import REVENUE_SCHEDULE
+from assets.staging import staging_key
+from ornd_visma.config import hotdesk_coefficient_setting
+from ornd_visma.marts import charts
+from ornd_visma.marts.comments import TABLES
+from ornd_visma.marts.mrr import build_mrr
+from ornd_visma.marts.occupancy import build_occupancy, hotdesk_coefficient
+from ornd_visma.marts.revenue import build_revenue
+from ornd_visma.officernd.collections import collection
+
+GROUP = "marts"
+KINDS = {"duckdb", "sql"}
+
+
+def mart_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["marts", table])
+
+
+MRR_MONTHLY, MRR_MOVEMENTS, KPIS_MONTHLY = map(
+    mart_key, ("mrr_monthly", "mrr_movements", "kpis_monthly")
+)
+OCCUPANCY_DAILY, OCCUPANCY_MONTHLY = map(mart_key, ("occupancy_daily", "occupancy_monthly"))
+REVENUE_DAILY, REVENUE_MONTHLY = map(mart_key, ("revenue_daily", "revenue_monthly"))
+
+
+class MartsConfig(dg.Config):
+    as_of: str | None = Field(
+        default=None, description="ISO date the marts run to (default: today, UTC)"
+    )
+    hotdesk_coefficient: str | None = Field(
+        default=None,
+        description="Hot-desk members per desk (default: ORND_VISMA_HOTDESK_COEFFICIENT, else 1)",
+    )
+    prices_include_vat: bool = Field(
+        default=False, description="Membership prices include VAT (take the plan's rate out)"
+    )
+
+    def as_of_date(self) -> date:
+        return date.fromisoformat(self.as_of) if self.as_of else datetime.now(UTC).date()
+
+
+def _staged(*names: str) -> list[dg.AssetKey]:
+    return [staging_key(collection(name)) for name in names]
+
+
+def _spec(key: dg.AssetKey, deps: list[dg.AssetKey]) -> dg.AssetSpec:
+    table = key.path[-1]
+    description, _ = TABLES[table]
+    return dg.AssetSpec(
+        key,
+        deps=deps,
+        description=description,
+        group_name=GROUP,
+        kinds=KINDS,
+        metadata={"dagster/table_name": f"marts.{table}"},
+    )
+
+
+def _table_metadata(conn, table: str, order: str, limit: int = 10) -> dict:
+    ((rows,),) = conn.execute(f"SELECT count(*) FROM marts.{table}").fetchall()
+    columns = conn.execute(
+        "SELECT column_name, data_type, comment FROM duckdb_columns() "
+        "WHERE schema_name = 'marts' AND table_name = ? ORDER BY column_index",
+        [table],
+    ).fetchall()
+    preview = conn.execute(f"SELECT * FROM marts.{table} ORDER BY {order} LIMIT {limit}").df()
+    return {
+        "dagster/row_count": rows,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(n, t, description=c) for n, t, c in columns]
+        ),
+        "preview": dg.MetadataValue.md(preview.to_markdown(index=False) or "(empty)"),
+    }
+
+
+def _chart(png: bytes, directory: Path, name: str) -> dict:
+    """A chart inline (shown in the UI) and as a file next to the warehouse."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.png"
+    path.write_bytes(png)
+    encoded = base64.b64encode(png).decode("ascii")
+    return {
+        name: dg.MetadataValue.md(f"![{name}](data:image/png;base64,{encoded})"),
+        f"{name}_file": dg.MetadataValue.path(str(path)),
+    }
+
+
+def _charts_dir(warehouse: DuckDBResource) -> Path:
+    return Path(warehouse.database).with_name("charts")
+
+
+@dg.multi_asset(
+    specs=[
+        _spec(MRR_MONTHLY, _staged("memberships", "plans", "revenue-accounts", "tax-rates")),
+        _spec(MRR_MOVEMENTS, [MRR_MONTHLY]),
+        _spec(KPIS_MONTHLY, [MRR_MONTHLY, MRR_MOVEMENTS]),
+    ],
+    pool="duckdb",
+)
+def recurring_revenue(
+    context: dg.AssetExecutionContext, config: MartsConfig, warehouse: DuckDBResource
+):
+    """MRR per customer, location and month from memberships (not invoices), its movements,
+    and the monthly KPIs per location and in total; the policy in `ornd_visma.marts.mrr`."""
+    as_of = config.as_of_date()
+    with warehouse.get_connection() as conn:
+        summary = build_mrr(conn, as_of, prices_include_vat=config.prices_include_vat)
+        month = charts.report_month(conn)
+        waterfall = charts.mrr_waterfall(conn, month) if month else None
+        by_location = charts.mrr_by_location(conn)
+        monthly = _table_metadata(conn, "mrr_monthly", "month DESC, mrr DESC")
+        movements = _table_metadata(conn, "mrr_movements", "month DESC, abs(amount) DESC")
+        kpis = _table_metadata(conn, "kpis_monthly", "scope DESC, month DESC")
+    directory = _charts_dir(warehouse)
+    context.log.info(
+        f"MRR as of {as_of}: {summary.mrr} SEK from {summary.customers} customers, "
+        f"{summary.movements} movements over {summary.months} months"
+    )
+    yield dg.MaterializeResult(
+        asset_key=MRR_MONTHLY,
+        metadata={
+            **monthly,
+            "as_of": as_of.isoformat(),
+            "mrr_sek": str(summary.mrr),
+            "customers": summary.customers,
+            **_chart(by_location, directory, "mrr_by_location"),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=MRR_MOVEMENTS,
+        metadata={
+            **movements,
+            "report_month": month.isoformat() if month else "(none)",
+            **(_chart(waterfall, directory, "mrr_waterfall") if waterfall else {}),
+        },
+    )
+    yield dg.MaterializeResult(asset_key=KPIS_MONTHLY, metadata=kpis)
+
+
+@dg.multi_asset(
+    specs=[
+        _spec(
+            OCCUPANCY_DAILY,
+            _staged(
+                "resources",
+                "resource-types",
+                "memberships",
+                "plans",
+                "assignments",
+                "floors",
+                "locations",
+                "checkins",
+            ),
+        ),
+        _spec(OCCUPANCY_MONTHLY, [OCCUPANCY_DAILY]),
+    ],
+    pool="duckdb",
+)
+def occupancy(context: dg.AssetExecutionContext, config: MartsConfig, warehouse: DuckDBResource):
+    """Desks occupied and available per day, location, floor and primary resource type, and
+    monthly occupancy by OfficeRnD's prorated and start-of-month conventions."""
+    as_of = config.as_of_date()
+    coefficient = hotdesk_coefficient(config.hotdesk_coefficient or hotdesk_coefficient_setting())
+    with warehouse.get_connection() as conn:
+        summary = build_occupancy(conn, as_of, coefficient=coefficient)
+        chart = charts.occupancy_over_time(conn)
+        daily = _table_metadata(conn, "occupancy_daily", "date DESC, location, resource_type")
+        monthly = _table_metadata(conn, "occupancy_monthly", "month DESC, location, resource_type")
+    context.log.info(f"occupancy on {as_of}: {summary.latest_occupancy} ({summary.days} days)")
+    yield dg.MaterializeResult(
+        asset_key=OCCUPANCY_DAILY,
+        metadata={
+            **daily,
+            "as_of": as_of.isoformat(),
+            "hotdesk_coefficient": str(coefficient),
+            "latest_occupancy": str(summary.latest_occupancy),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=OCCUPANCY_MONTHLY,
+        metadata={**monthly, **_chart(chart, _charts_dir(warehouse), "occupancy_over_time")},
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        _spec(REVENUE_DAILY, [REVENUE_SCHEDULE, *_staged("floors", "locations", "resources")]),
+        _spec(REVENUE_MONTHLY, [REVENUE_DAILY, OCCUPANCY_MONTHLY]),
+    ],
+    pool="duckdb",
+)
+def revenue(warehouse: DuckDBResource):
+    """Recognised revenue per day, location, floor and class from the books'
+    `core.revenue_schedule`, and per month per m² of usable area and per occupied and
+    available desk."""
+    with warehouse.get_connection() as conn:
+        summary = build_revenue(conn)
+        daily = _table_metadata(conn, "revenue_daily", "date DESC, location, revenue_class")
+        monthly = _table_metadata(conn, "revenue_monthly", "month DESC, location, level")
+    yield dg.MaterializeResult(
+        asset_key=REVENUE_DAILY,
+        metadata={
+            **daily,
+            "schedule_present": summary.schedule_present,
+            "revenue_sek": str(summary.revenue),
+        },
+    )
+    yield dg.MaterializeResult(asset_key=REVENUE_MONTHLY, metadata=monthly)
+
+
+MART_ASSETS = [recurring_revenue, occupancy, revenue]
+MART_KEYS = [key for a in MART_ASSETS for key in a.keys]
