@@ -236,3 +236,14 @@ def test_an_analyst_reads_the_snapshot_while_a_run_writes(pipeline, tmp_path):
     assert [tuple(s) for s in seen["seen"]] == [before]  # the copy it held never changed
     # and the new snapshot holds the new run's marts (the same figures: nothing changed)
     assert query(snapshot, "SELECT count(*), sum(mrr)::VARCHAR FROM marts.mrr_monthly") == [before]
+
+
+def test_the_analyst_guide_queries_run(pipeline):
+    db, _, _ = pipeline
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "analyst-guide.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in guide.split("```sql\n")[1:]]
+    statements = [s.strip() for b in blocks for s in b.split(";") if s.strip()]
+    assert len(statements) >= 8
+    snapshot = snapshot_path(db)
+    for sql in statements:
+        assert query(snapshot, sql), sql  # every example answers with rows
