@@ -10,11 +10,12 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from assets.books import REVENUE_SCHEDULE
+from assets.books import DOCUMENTS, REVENUE_SCHEDULE
 from assets.staging import staging_key
 from ornd_visma.config import hotdesk_coefficient_setting
 from ornd_visma.marts import charts
 from ornd_visma.marts.comments import TABLES
+from ornd_visma.marts.lifetime import build_lifetime
 from ornd_visma.marts.mrr import build_mrr
 from ornd_visma.marts.occupancy import build_occupancy, hotdesk_coefficient
 from ornd_visma.marts.revenue import build_revenue
@@ -33,6 +34,7 @@ MRR_MONTHLY, MRR_MOVEMENTS, KPIS_MONTHLY = map(
 )
 OCCUPANCY_DAILY, OCCUPANCY_MONTHLY = map(mart_key, ("occupancy_daily", "occupancy_monthly"))
 REVENUE_DAILY, REVENUE_MONTHLY = map(mart_key, ("revenue_daily", "revenue_monthly"))
+CUSTOMER_LIFETIME = mart_key("customer_lifetime")
 
 
 class MartsConfig(dg.Config):
@@ -220,5 +222,28 @@ def revenue(warehouse: DuckDBResource):
     yield dg.MaterializeResult(asset_key=REVENUE_MONTHLY, metadata=monthly)
 
 
-MART_ASSETS = [recurring_revenue, occupancy, revenue]
+@dg.multi_asset(
+    specs=[_spec(CUSTOMER_LIFETIME, [MRR_MONTHLY, KPIS_MONTHLY, REVENUE_SCHEDULE, DOCUMENTS])],
+    pool="duckdb",
+)
+def customer_lifetime(config: MartsConfig, warehouse: DuckDBResource):
+    """Member lifetime value per customer: the revenue the books recognised so far, and what
+    the current MRR is expected to add at the trailing churn rate."""
+    as_of = config.as_of_date()
+    with warehouse.get_connection() as conn:
+        summary = build_lifetime(conn, as_of)
+        metadata = _table_metadata(conn, "customer_lifetime", "expected_lifetime_value DESC")
+    yield dg.MaterializeResult(
+        asset_key=CUSTOMER_LIFETIME,
+        metadata={
+            **metadata,
+            "as_of": as_of.isoformat(),
+            "active_customers": summary.active,
+            "books_present": summary.books_present,
+            "revenue_to_date_sek": str(summary.revenue_to_date),
+        },
+    )
+
+
+MART_ASSETS = [recurring_revenue, occupancy, revenue, customer_lifetime]
 MART_KEYS = [key for a in MART_ASSETS for key in a.keys]

@@ -143,6 +143,30 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "revenue_per_available_desk": "DECIMAL(18,2) desk_revenue ÷ available desks",
         },
     ),
+    "customer_lifetime": (
+        "Member lifetime value per customer across all locations: what the books recognised "
+        "so far, and what the current MRR is expected to add at the trailing churn rate.",
+        {
+            "customer": "OfficeRnD company id, else member id",
+            "customer_type": "company or member",
+            "first_month": "First month with MRR",
+            "last_month": "Latest month with MRR",
+            "months_with_mrr": "Months with MRR at their end",
+            "active": "Has MRR in the as-of month",
+            "current_mrr": "DECIMAL(18,2) MRR in the as-of month (0 when gone)",
+            "mrr_to_date": "DECIMAL(18,2) sum of the monthly MRR so far",
+            "revenue_to_date": (
+                "DECIMAL(18,2) all revenue the books recognised for the customer up to the "
+                "as-of day (memberships, bookings, fees; credit notes negative)"
+            ),
+            "expected_remaining_months": (
+                "1 ÷ trailing customer churn of all locations; NULL when gone or churn is zero"
+            ),
+            "expected_lifetime_value": (
+                "DECIMAL(18,2) revenue_to_date + current_mrr × expected_remaining_months"
+            ),
+        },
+    ),
 }
 
 

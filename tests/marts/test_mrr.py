@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 
 from ornd_visma.marts.functions import divide
+from ornd_visma.marts.lifetime import build_lifetime
 from ornd_visma.marts.mrr import build_mrr
 from tests.marts.conftest import LOCATION, OTHER_LOCATION, insert, membership
 
@@ -231,3 +232,39 @@ def test_divide_rounds_half_up_and_refuses_floats():
     assert divide(1, 0, 2) is None and divide(None, 1, 2) is None
     with pytest.raises(TypeError):
         divide(1.5, 1, 2)
+
+
+def test_member_lifetime_value(built):
+    built.execute("CREATE SCHEMA core")
+    built.execute("CREATE TABLE core.documents (document_id VARCHAR, customer_id VARCHAR)")
+    built.execute(
+        "CREATE TABLE core.revenue_schedule (document_id VARCHAR, line_no INTEGER, "
+        "service_date DATE, amount DECIMAL(18, 2))"
+    )
+    built.execute("INSERT INTO core.documents VALUES ('inv-a', 'A'), ('cn-a', 'A')")
+    built.execute(
+        "INSERT INTO core.revenue_schedule VALUES ('inv-a', 1, '2026-07-10', 100.00), "
+        "('inv-a', 1, '2026-07-25', 50.00), ('cn-a', 1, '2026-03-01', -20.00)"
+    )
+    summary = build_lifetime(built, AS_OF)
+    assert (summary.customers, summary.active, summary.books_present) == (5, 4, True)
+    cursor = built.execute("SELECT * FROM marts.customer_lifetime ORDER BY customer")
+    names = [d[0] for d in cursor.description]
+    rows = {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
+    a = rows["A"]
+    # revenue to 20 July: 100 − 20 (the 25 July day is after as-of); churn of Feb..Jun
+    # (January undefined) = (1/3 + 0 + 0 + 0 + 0) / 5 = 1/15 → 15 months to go
+    assert a["revenue_to_date"] == D("80.00")
+    assert a["expected_remaining_months"] == D("15")
+    assert a["expected_lifetime_value"] == D("80.00") + D("3995") * 15 == D("60005.00")
+    c = rows["C"]
+    assert (c["months_with_mrr"], c["active"], c["current_mrr"]) == (5, True, D("2495.00"))
+    assert c["mrr_to_date"] == D("2245") + 4 * D("2495") == D("12225.00")  # Jan, Apr..Jul
+    d = rows["D"]  # gone in July
+    assert (d["active"], d["current_mrr"], d["expected_remaining_months"]) == (
+        False,
+        D("0.00"),
+        None,
+    )
+    assert d["mrr_to_date"] == D("3995") + 3 * D("5195") + D("3995") == D("23575.00")
+    assert d["expected_lifetime_value"] == D("0.00")  # no revenue of D in the books here

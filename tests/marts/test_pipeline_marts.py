@@ -25,7 +25,7 @@ from tests.conftest import read_collection
 from tests.pipeline.conftest import FIRST_DAY, LAST_DAY, warehouse_at
 
 AS_OF = date(2026, 11, 20)  # the generator's simulated today
-MART_OPS = ("recurring_revenue", "occupancy")
+MART_OPS = ("recurring_revenue", "occupancy", "customer_lifetime")
 
 
 def _run(resources: dict, instance: dg.DagsterInstance):
@@ -194,6 +194,23 @@ def test_revenue_is_the_books_schedule(pipeline):
         "sum(revenue) FILTER (WHERE level = 'floor') FROM marts.revenue_monthly",
     )
     assert location_total == floors_total == books
+
+
+def test_lifetime_revenue_is_the_books_per_customer(pipeline):
+    db, _, _ = pipeline
+    expected = dict(
+        query(
+            db,
+            "SELECT d.customer_id, sum(s.amount) FROM core.revenue_schedule AS s "
+            "JOIN core.documents AS d USING (document_id) WHERE s.service_date <= ? GROUP BY 1",
+            [AS_OF],
+        )
+    )
+    rows = query(db, "SELECT customer, revenue_to_date, active FROM marts.customer_lifetime")
+    got = {c: r for c, r, _ in rows if r}
+    # every MRR customer with revenue in the books carries exactly that revenue
+    assert got and all(expected[c] == r for c, r in got.items())
+    assert any(active for _, _, active in rows)
 
 
 def test_charts_are_in_the_metadata(pipeline):

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from ornd_visma.marts.comments import TABLES
+from ornd_visma.marts.lifetime import build_lifetime
 from ornd_visma.marts.mrr import build_mrr
 from ornd_visma.marts.revenue import SCHEDULE_COLUMNS, build_revenue
 from tests.marts.conftest import FLOOR, LOCATION
@@ -115,6 +116,7 @@ def test_without_the_books_the_tables_are_empty_and_say_so(floor):
 
 def test_every_mart_table_and_column_is_commented(revenue):
     build_mrr(revenue, date(2026, 7, 1))
+    build_lifetime(revenue, date(2026, 7, 1))
     tables = revenue.execute(
         "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts'"
     ).fetchall()
