@@ -101,6 +101,12 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from ornd_visma.mapping.doctor import run_doctor
+
+    return run_doctor(args.mapping, args.dataset, args.warehouse, visma=not args.no_visma)
+
+
 def _iso_date(text: str) -> date:
     return date.fromisoformat(text)
 
@@ -190,6 +196,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--to", dest="date_to", type=_iso_date, required=True)
     run.add_argument("--dry-run", action="store_true", help="compute everything, post nothing")
     run.set_defaults(func=_run)
+
+    doctor = commands.add_parser(
+        "doctor", help="check the mapping against the OfficeRnD data and against Visma"
+    )
+    doctor.add_argument("--mapping", help="mapping file (default: ORND_VISMA_MAPPING)")
+    source = doctor.add_mutually_exclusive_group()
+    source.add_argument("--dataset", help="an OfficeRnD dataset directory instead of the warehouse")
+    source.add_argument("--warehouse", help="DuckDB warehouse (default: ORND_VISMA_WAREHOUSE)")
+    doctor.add_argument("--no-visma", action="store_true", help="skip the Visma half")
+    doctor.set_defaults(func=_doctor)
     return parser
 
 

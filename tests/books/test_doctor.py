@@ -1,0 +1,168 @@
+"""`ornd-visma doctor`: the example mapping against generated data and the Visma simulator is
+clean; a mapping with deliberate gaps, and a Visma company missing what it names, are reported
+one finding each, with the fix."""
+
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
+from ornd_visma.mapping.doctor import (
+    COLLECTIONS,
+    check_officernd,
+    diagnose,
+    officernd_from_dataset,
+    officernd_from_warehouse,
+    report,
+    run_doctor,
+)
+from ornd_visma.sandbox.visma import VismaOptions
+from ornd_visma.visma import TokenStore, VismaClient, VismaSettings
+from tests.books.warehouse import staged_warehouse
+from tests.conftest import read_collection
+from tests.sandbox.visma_fixtures import Company, harness, ok
+
+
+@pytest.fixture(scope="module")
+def visma(tmp_path_factory):
+    """The Visma simulator, seeded as the sandbox company, with a doctor-ready client."""
+    state = tmp_path_factory.mktemp("doctor_visma")
+    with harness(state / "visma", VismaOptions()) as h:
+        client = VismaClient(
+            VismaSettings("main", f"{h.url}/v2", h.url, "sandbox", "sandbox"),
+            TokenStore(state / "tokens", "main"),
+        )
+        yield h, client
+        client.close()
+
+
+def gapped_mapping(tmp_path: Path) -> Path:
+    """The example with gaps: no parking rule, no 12 % VAT, STH unmapped, wrong 6 % percent,
+    an account and a VAT code Visma lacks."""
+    data = yaml.safe_load(Path(SANDBOX_MAPPING).read_text(encoding="utf-8"))
+    data["revenue"] = [r for r in data["revenue"] if r["revenue_account"] != "PARKING"]
+    data["revenue"].append({"plan": "KEYCARD", "account": 3999, "revenue_class": "key_card"})
+    del data["vat"]["SE12"]
+    data["vat"]["SE06"]["percent"] = 12
+    data["vat"]["SE06"]["vat_account"] = 2621
+    data["vat"]["SE00"]["vat_code"] = "99"
+    del data["locations"]["STH"]
+    data["floors"] = {k: v for k, v in data["floors"].items() if not k.startswith("STH/")}
+    data["locations"]["GBG"]["cost_center_item"] = "OLD-GBG"
+    path = tmp_path / "gapped.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_the_example_is_complete_for_generated_data_and_the_sandbox(small_dir, visma):
+    _, client = visma
+    mapping = load_mapping(SANDBOX_MAPPING)
+    findings = diagnose(mapping, officernd_from_dataset(small_dir), {"main": client})
+    assert [f for f in findings if f.severity == "error"] == []
+    # The sandbox company has no cost-center items yet: posting creates them; doctor says so.
+    missing_items = [f for f in findings if "cost center items not yet in dimension 1" in f.what]
+    assert missing_items and "STH" in missing_items[0].what
+    assert "posting step creates them" in missing_items[0].fix
+
+
+def test_every_gap_is_one_finding_naming_the_fix(small_dir, visma, tmp_path):
+    h, client = visma
+    api = h.client()
+    company = Company(api)
+    company.item(1, "OLD-GBG", active=False)
+    mapping = load_mapping(gapped_mapping(tmp_path))
+    data = officernd_from_dataset(small_dir)
+    findings = diagnose(mapping, data, {"main": client})
+    errors = {f.what: f.fix for f in findings if f.severity == "error"}
+    text = "\n".join(errors)
+
+    def one(fragment: str) -> str:
+        hits = [what for what in errors if fragment in what]
+        assert len(hits) == 1, (fragment, text)
+        return errors[hits[0]]
+
+    assert "locations:" in one("location STH (Stockholm Södermalm) is not in `locations`")
+    assert 'vat_code: "11", percent: 12, vat_account: 2621' in one("tax rate SE12")
+    assert "vat.SE06.percent: 6" in one("`vat.SE06.percent` is 12 but OfficeRnD's rate is 6")
+    plans = {p["code"] for p in read_collection(small_dir, "plans")}
+    assert {"PARKING", "PARKING-DAY"} <= plans
+    # One finding for the account, naming each use: the monthly spot (domestic and EU reverse
+    # charge) and the day ticket.
+    assert "revenue_account: PARKING" in one("no revenue rule for revenue account PARKING")
+    parking = next(w for w in errors if "revenue account PARKING" in w)
+    assert "plan PARKING (type service, fee kind membership, tax rate SE25" in parking
+    assert "plan PARKING (type service, fee kind membership, tax rate RCEU" in parking
+    assert "plan PARKING-DAY (type service, fee kind one_off, tax rate SE25" in parking
+    assert "Kontoplan" in one("account 3999 (`revenue.")
+    assert "use one of Visma's VAT codes" in one("VAT code 99 (`vat.SE00.vat_code`)")
+    assert "activate item OLD-GBG" in one("cost center item OLD-GBG")
+    # Seven gaps planted, seven errors: nothing else is reported as one.
+    assert len(errors) == 7, text
+    printed = report(findings)
+    assert printed.splitlines()[-1].startswith("doctor: 7 error(s)")
+    assert "fix:" in printed
+
+
+def test_an_inactive_account_and_an_invoice_mode_article_gap(small_dir, visma, tmp_path):
+    h, client = visma
+    api = h.client()
+    # The year `GET /accounts` answers for (the current one), as doctor reads it.
+    year = next(a for a in ok(api.get("/accounts"), 200)["Data"])["FiscalYearId"]
+    account = ok(api.get(f"/accounts/{year}/3590"), 200)
+    ok(api.put(f"/accounts/{year}/3590", json={**account, "IsActive": False}), 200)
+    try:
+        company = Company(api)
+        company.article("Tjänster 25 %", number="MEMBERSHIP")
+        data = yaml.safe_load(Path(SANDBOX_MAPPING).read_text(encoding="utf-8"))
+        data["posting_mode"] = "invoices"
+        path = tmp_path / "invoices.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        mapping = load_mapping(path)
+        findings = diagnose(mapping, officernd_from_dataset(small_dir), {"main": client})
+        errors = [f.what for f in findings if f.severity == "error"]
+        assert any("account 3590" in e and "inactive" in e for e in errors), errors
+        missing_articles = [e for e in errors if e.startswith("article ")]
+        # 13 rules, each with its own article, MEMBERSHIP exists: 12 to create.
+        assert len(missing_articles) == 12, missing_articles
+        assert not any("article MEMBERSHIP " in e for e in missing_articles)
+    finally:
+        ok(api.put(f"/accounts/{year}/3590", json={**account, "IsActive": True}), 200)
+
+
+def test_doctor_reads_the_staged_warehouse(small_dir, tmp_path):
+    collections = {name: read_collection(small_dir, name) for name in (*COLLECTIONS, "members")}
+    conn = staged_warehouse(tmp_path / "wh.duckdb", collections)
+    staged = officernd_from_warehouse(conn)
+    conn.close()
+    assert len(staged["payments"]) == len(collections["payments"])
+    gapped = load_mapping(gapped_mapping(tmp_path))
+    assert any("PARKING" in f.what for f in check_officernd(gapped, staged))
+    out = io.StringIO()
+    code = run_doctor(
+        str(gapped_mapping(tmp_path)), None, str(tmp_path / "wh.duckdb"), visma=False, out=out
+    )
+    assert code == 1
+    assert "location STH (Stockholm Södermalm) is not in `locations`" in out.getvalue()
+    out = io.StringIO()
+    assert run_doctor(None, None, str(tmp_path / "wh.duckdb"), visma=False, out=out) == 0
+    assert "0 error(s)" in out.getvalue()
+
+
+def test_a_bad_mapping_file_and_an_unreadable_visma(small_dir, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("posting_mode: journal\n", encoding="utf-8")
+    out = io.StringIO()
+    assert run_doctor(str(bad), str(small_dir), None, visma=False, out=out) == 1
+    assert "posting_mode" in out.getvalue()
+    nowhere = VismaClient(
+        VismaSettings("main", "http://127.0.0.1:9/v2", "http://127.0.0.1:9", "sandbox", "sandbox"),
+        TokenStore(tmp_path / "tokens", "main"),
+        max_attempts=1,
+        timeout_s=0.5,
+    )
+    findings = diagnose(load_mapping(SANDBOX_MAPPING), None, {"main": nowhere})
+    assert len(findings) == 1 and findings[0].severity == "error"
+    assert "cannot read the Visma company http://127.0.0.1:9/v2" in findings[0].what
+    assert "VISMA_*" in findings[0].fix
