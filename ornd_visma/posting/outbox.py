@@ -50,12 +50,13 @@ class Row:
     visma_id: str | None
     visma_voucher_id: str | None
     visma_draft_id: str | None
+    last_sent_at: datetime | None
 
 
 COLUMNS = (
     "outbox_key, kind, entity, document_id, document_number, revision, business_date, "
     "location, amount, payload, reverses, state, hold_reason, attempts, visma_id, "
-    "visma_voucher_id, visma_draft_id"
+    "visma_voucher_id, visma_draft_id, last_sent_at"
 )
 
 

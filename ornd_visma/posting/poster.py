@@ -4,9 +4,11 @@ unknown, send what is pending, record every answer.
 A run, per Visma company (entity):
 
 1. **recover**: every row still `sent` (the request went out, the answer was never
-   recorded: a kill between send and record, a dropped connection after Visma accepted) is
-   looked up in Visma by its tag. Found: `confirmed` with Visma's ids. Not found: `pending`.
-   Visma unreachable: it stays `sent`, and nothing else of that document moves this run.
+   recorded: a kill between send and record, a dropped connection after Visma accepted, a
+   timeout) is looked up in Visma by its tag, once it was last sent more than `settle_s`
+   ago (a request that timed out may still be stored by a slow Visma; looking earlier could
+   miss it). Found: `confirmed` with Visma's ids. Not found: `pending`. Visma unreachable or
+   not settled yet: it stays `sent`, and nothing else of that document moves this run.
 2. **plan** the window's documents: each `ready` document revision gets one row (key from
    OfficeRnD id + revision), its customer one row per customer version. A document held in
    `core`, held by hand, in another currency than SEK, of a customer Visma cannot take, or
@@ -43,7 +45,7 @@ from ornd_visma.mapping import Mapping as BooksMapping
 from ornd_visma.posting import payloads
 from ornd_visma.posting.directory import Directory
 from ornd_visma.posting.keys import outbox_key, sha
-from ornd_visma.posting.outbox import LIVE, OPEN, SENDABLE, Outbox, Row, loads
+from ornd_visma.posting.outbox import LIVE, OPEN, SENDABLE, Outbox, Row, loads, now
 from ornd_visma.visma.client import VismaApiError, VismaClient, VismaUnavailable
 
 HERE = Path(__file__).parent
@@ -51,6 +53,9 @@ DOCUMENTS_SQL = (HERE / "documents.sql").read_text()
 LINES_SQL = (HERE / "lines.sql").read_text()
 LEDGER_PATH = "/customerledgeritems/customerledgeritemswithvoucher"
 STOP_AFTER_UNAVAILABLE = 3
+# How long after its last send a `sent` row may be looked up: well beyond any request
+# Visma could still be processing (the client's timeout is 30 s).
+SETTLE_S = 120.0
 DOCUMENT_KINDS = ("ledger_item", "invoice")
 
 
@@ -102,6 +107,7 @@ class Poster:
         run_id: str | None = None,
         hook: Hook | None = None,
         preview_limit: int = 5,
+        settle_s: float = SETTLE_S,
     ) -> None:
         if not dry_run and clients is None:
             raise ValueError("a real run needs a Visma client per entity")
@@ -113,6 +119,7 @@ class Poster:
         self.hook = hook or (lambda point, key: None)
         self.summary = Summary(dry_run)
         self.preview_limit = preview_limit
+        self.settle_s = settle_s
         self._directories: dict[str, Directory] = {}
         self._customers_planned: set[str] = set()
         for client in self.clients.values():
@@ -145,7 +152,11 @@ class Poster:
     # -- recover ---------------------------------------------------------------------------
 
     def recover(self, entity: str) -> None:
+        settled_before = now() - timedelta(seconds=self.settle_s)
         for row in self.outbox.in_state(("sent",), entity):
+            if row.last_sent_at is not None and row.last_sent_at > settled_before:
+                self.summary.unresolved.append((row.outbox_key, "sent recently: not settled"))
+                continue
             try:
                 with self.clients[entity].tagged(row.outbox_key):
                     self._recover(row)

@@ -6,11 +6,15 @@ record of every request for the audit.
   `$page` 1-based and `$pagesize`, until `CurrentPage >= TotalNumberOfPages`).
 * Reads and PUTs are retried on 5xx, timeouts, dropped connections and 4010 (after the wait
   the message names). A POST is retried only when the caller says how to find what it would
-  have created (`find_existing`): before each retry after an outcome that may have been
-  stored (5xx, timeout, dropped connection) the client asks Visma; if the document is there,
-  that answer is the result. Without `find_existing` such a POST raises `AmbiguousWrite`
-  at once, and the caller (the outbox) decides on its next run. A 4010 or a 401 is never
-  ambiguous: Visma refused the request before handling it.
+  have created (`find_existing`): before each retry after an answer that says the request
+  is over but may have been stored (5xx, a connection dropped after the request was sent)
+  the client asks Visma; if the document is there, that answer is the result. A *timeout*
+  is different: Visma may still be working on the request (a slow backend stores it after
+  the client gave up, and the simulator does exactly that), so a look-up now could miss it
+  and the retry would make a twin. A timed-out POST therefore raises `AmbiguousWrite` at
+  once, as does any ambiguous POST without `find_existing`; the outbox keeps the row `sent`
+  and looks it up on a later run, once the request has surely settled. A 4010 or a 401 is
+  never ambiguous: Visma refused the request before handling it.
 * 401: the access token is renewed once (rotating the refresh token through the store) and
   the request repeated.
 * Every HTTP exchange (status, Visma's ErrorCode and message, duration) goes to
@@ -73,10 +77,13 @@ class AmbiguousWrite(VismaUnavailable):
 
 
 class _Transient(Exception):
-    def __init__(self, message: str, *, ambiguous: bool, wait_s: float = 0.0) -> None:
+    def __init__(
+        self, message: str, *, ambiguous: bool, wait_s: float = 0.0, settling: bool = False
+    ) -> None:
         super().__init__(message)
         self.ambiguous = ambiguous
         self.wait_s = wait_s
+        self.settling = settling  # Visma may still be working on it: do not look yet
 
 
 @dataclass(frozen=True)
@@ -228,7 +235,9 @@ class VismaClient:
             data = answer.content  # read the whole body: a dropped answer fails here
         except httpx.TimeoutException as error:
             self._record(method, path, sent, t0, outcome="timeout", message=str(error), **none)
-            raise _Transient(f"{method} {path}: timeout", ambiguous=write) from error
+            raise _Transient(
+                f"{method} {path}: timeout", ambiguous=write, settling=write
+            ) from error
         except httpx.TransportError as error:
             self._record(method, path, sent, t0, outcome="dropped", message=repr(error), **none)
             raise _Transient(f"{method} {path}: {error!r}", ambiguous=write) from error
@@ -307,7 +316,7 @@ class VismaClient:
                     except _Transient as error:
                         if error.ambiguous and not blind_retry_ok:
                             ambiguous = True
-                            if find_existing is None:
+                            if find_existing is None or error.settling:
                                 raise AmbiguousWrite(str(error)) from error
                         raise
         except _Transient as error:

@@ -4,6 +4,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -164,18 +165,17 @@ def test_dropped_post_with_lookup_returns_what_visma_holds(sim, client):
     assert sim.visma.stats.snapshot()["requests"]["POST /v2/customers"] == {"dropped": 1}
 
 
-def test_timeout_then_lookup_finds_the_stored_write(sim, client):
+def test_timed_out_post_is_ambiguous_and_lands_once(sim, client):
+    """A timed-out write may still be stored by Visma after the client gave up (the
+    simulator handles it 1 s later): no look-up and no retry now, only AmbiguousWrite."""
     body = _customer(client, "TMO-1")
     sim.options(timeout_rate=1.0)
-
-    def find():
-        sim.options(timeout_rate=0.0)
-        hits = client.list_all("/customers", {"$filter": "CustomerNumber eq 'TMO-1'"})
-        return hits[0] if hits else None
-
-    created = client.post("/customers", body, find_existing=find)
-    assert created["CustomerNumber"] == "TMO-1"
+    with pytest.raises(AmbiguousWrite):
+        client.post("/customers", body, find_existing=lambda: pytest.fail("looked too early"))
+    sim.options(timeout_rate=0.0)
+    time.sleep(1.5)  # let the simulator finish the request it was still handling
     assert len(client.list_all("/customers", {"$filter": "CustomerNumber eq 'TMO-1'"})) == 1
+    assert sim.visma.stats.snapshot()["requests"]["POST /v2/customers"] == {"201": 1}
 
 
 def test_refusals_raise_with_visma_message(client):
