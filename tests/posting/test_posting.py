@@ -173,3 +173,58 @@ def test_deferral_and_release_vouchers(books, sim, tmp_path, mapping):
     }
     assert may == {(3001, 1000.0, 0.0), (3001, 500.0, 0.0), (2970, 0.0, 1500.0)}  # fmt: skip
     assert state(sim)["totals"]["accounts"]["2970"]["balance"] == 0.0
+
+
+def test_reconciliation_passes_then_catches_planted_mismatches(books, sim, tmp_path, mapping):
+    from ornd_visma.posting.reconcile import reconcile
+
+    books.document("d1", "000001-STH", "c1", date(2026, 6, 10),
+                   [Line(3001, D("1000.00")), Line(3911, D("333.33"), D(0))])  # fmt: skip
+    books.document("d2", "000002-GBG", "c2", date(2026, 6, 10),
+                   [Line(3002, D("80.00"), D(12), location="GBG")])  # fmt: skip
+    books.document("d3", "000003-STH", "c2", date(2026, 6, 11), [Line(3001, D("5.00"))],
+                   status="held", hold_reasons=["line 1: unmapped"])  # fmt: skip
+    skip = {1510, 3740}
+    with make_client(sim, tmp_path / "tokens") as client:
+        Poster(books.conn, mapping, {"main": client}).run(*JUNE)
+        result = reconcile(books.conn, *JUNE, {"main": client}, skip_accounts=skip)
+        assert result.mismatches == [] and result.books_mismatches == []
+        assert result.duplicates == []
+        by = {(r["day"], r["location"], r["vat_percent"]): r for r in result.rows}
+        sth25 = by[(date(2026, 6, 10), "loc-sth", D(25))]
+        # 1000.00 net, 250.00 VAT, equal on all three sides
+        assert (sth25["officernd_net"], sth25["warehouse_net"], sth25["visma_net"]) == (
+            D("1000.00"), D("1000.00"), D("1000.00"))  # fmt: skip
+        assert sth25["visma_vat"] == D("250.00")
+        gbg12 = by[(date(2026, 6, 10), "loc-gbg", D(12))]
+        assert (gbg12["visma_net"], gbg12["visma_vat"]) == (D("80.00"), D("9.60"))  # 12 % of 80
+        # the held document is listed as missing, with its reason
+        assert [(m["document_number"], m["reason"]) for m in result.missing] == [
+            ("000003-STH", "line 1: unmapped")
+        ]
+        # plant 1: the warehouse loses 0.01 on d1's exempt line
+        books.conn.execute(
+            "UPDATE core.invoice_lines SET net_amount = 333.32 WHERE document_id = 'd1' "
+            "AND line_no = 2"
+        )
+        # plant 2: a twin of d2's voucher in Visma, carrying its tag
+        key = books.conn.execute(
+            "SELECT outbox_key FROM posting.outbox WHERE document_id = 'd2'"
+        ).fetchone()[0]
+        twin = inspect_state(sim.state_dir)
+        original = next(v for v in twin["vouchers"] if key in v["VoucherText"])
+        client.post("/vouchers", {
+            "VoucherDate": "2026-06-10", "VoucherText": original["VoucherText"],
+            "Rows": [{"AccountNumber": r["AccountNumber"], "DebitAmount": r["DebitAmount"],
+                      "CreditAmount": r["CreditAmount"]} for r in original["Rows"]],
+        })  # fmt: skip
+        result = reconcile(books.conn, *JUNE, {"main": client}, skip_accounts=skip)
+    assert [(r["location"], r["vat_percent"]) for r in result.books_mismatches] == [
+        ("loc-sth", D(0))
+    ]
+    assert {(r["location"], r["vat_percent"]) for r in result.mismatches} == {
+        ("loc-sth", D(0)),  # warehouse 333.32, Visma 333.33
+        ("loc-gbg", D(12)),  # Visma 160.00 net: twice 80.00
+    }
+    assert [d["document_id"] for d in result.duplicates] == ["d2"]
+    assert not result.passed
