@@ -8,7 +8,7 @@ from assets.books import (
 )
 from assets.extract import officernd_raw
 from assets.jobs import books_job, daily_schedule
-from assets.marts import customer_lifetime, occupancy, recurring_revenue, revenue
+from assets.marts import customer_lifetime, margin, occupancy, recurring_revenue, revenue
 from assets.partitions import daily_partitions
 from assets.publish import warehouse_snapshot
 from assets.sensors import late_changes
@@ -26,6 +26,7 @@ ALL_ASSETS = [
     occupancy,
     revenue,
     customer_lifetime,
+    margin,
     warehouse_snapshot,
 ]
 JOBS = [books_job]

@@ -16,10 +16,12 @@ from ornd_visma.config import hotdesk_coefficient_setting
 from ornd_visma.marts import charts
 from ornd_visma.marts.comments import TABLES
 from ornd_visma.marts.lifetime import build_lifetime
+from ornd_visma.marts.margin import build_margin, location_cost_centers
 from ornd_visma.marts.mrr import build_mrr
 from ornd_visma.marts.occupancy import build_occupancy, hotdesk_coefficient
 from ornd_visma.marts.revenue import build_revenue
 from ornd_visma.officernd.collections import collection
+from resources.mapping import MappingResource
 
 GROUP = "marts"
 KINDS = {"duckdb", "sql"}
@@ -35,6 +37,9 @@ MRR_MONTHLY, MRR_MOVEMENTS, KPIS_MONTHLY = map(
 OCCUPANCY_DAILY, OCCUPANCY_MONTHLY = map(mart_key, ("occupancy_daily", "occupancy_monthly"))
 REVENUE_DAILY, REVENUE_MONTHLY = map(mart_key, ("revenue_daily", "revenue_monthly"))
 CUSTOMER_LIFETIME = mart_key("customer_lifetime")
+MARGIN_MONTHLY = mart_key("margin_monthly")
+# Until the code location has a Visma resource for the marts, costs are not read.
+NO_VISMA = "Visma costs not read: the code location has no Visma connection for the marts yet"
 
 
 class MartsConfig(dg.Config):
@@ -245,5 +250,23 @@ def customer_lifetime(config: MartsConfig, warehouse: DuckDBResource):
     )
 
 
-MART_ASSETS = [recurring_revenue, occupancy, revenue, customer_lifetime]
+@dg.multi_asset(specs=[_spec(MARGIN_MONTHLY, [REVENUE_MONTHLY])], pool="duckdb")
+def margin(warehouse: DuckDBResource, mapping: MappingResource):
+    """Occupancy-driven margin per location and month: revenue less the costs Visma holds on
+    the location's cost center; not available, with the reason, where it holds none."""
+    cost_centers = location_cost_centers(mapping.load())
+    with warehouse.get_connection() as conn:
+        summary = build_margin(conn, cost_centers, None, unavailable_reason=NO_VISMA)
+        metadata = _table_metadata(conn, "margin_monthly", "month DESC, location")
+    yield dg.MaterializeResult(
+        asset_key=MARGIN_MONTHLY,
+        metadata={
+            **metadata,
+            "location_months_with_costs": summary.available,
+            "not_available_reason": NO_VISMA if not summary.available else "",
+        },
+    )
+
+
+MART_ASSETS = [recurring_revenue, occupancy, revenue, customer_lifetime, margin]
 MART_KEYS = [key for a in MART_ASSETS for key in a.keys]

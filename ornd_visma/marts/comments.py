@@ -167,6 +167,33 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    "margin_monthly": (
+        "Occupancy-driven margin per location and month: recognised revenue less the costs "
+        "Visma holds on the location's cost center (cost accounts 4000–8999 on voucher rows); "
+        "not available, with the reason, where Visma holds no such costs.",
+        {
+            "month": "First day of the month",
+            "location": "OfficeRnD location id",
+            "location_name": "Location name",
+            "cost_center_item": "Visma cost-center item (ShortName, dimension 1) of the location",
+            "revenue": "DECIMAL(18,2) recognised revenue (revenue_monthly, location level)",
+            "desk_revenue": "DECIMAL(18,2) revenue of desks and offices",
+            "desks_occupied_prorated": "Prorated occupied desks",
+            "desks_available_prorated": "Prorated available desks",
+            "occupancy_prorated": f"Occupied ÷ available desks; {RATIO}",
+            "costs_available": "Whether Visma holds costs for the location and month",
+            "not_available_reason": "Why the margin is not available (NULL when it is)",
+            "costs": "DECIMAL(18,2) debit − credit on cost accounts on the cost center",
+            "margin": "DECIMAL(18,2) revenue − costs",
+            "margin_rate": f"margin ÷ revenue; {RATIO}",
+            "margin_per_occupied_desk": "DECIMAL(18,2) margin ÷ prorated occupied desks",
+            "cost_per_available_desk": "DECIMAL(18,2) costs ÷ prorated available desks",
+            "break_even_occupancy": (
+                "costs ÷ (revenue per occupied desk × available desks): the occupancy at which "
+                f"desk revenue pays the costs; {RATIO}"
+            ),
+        },
+    ),
 }
 
 

@@ -1,7 +1,7 @@
 """Hand-made staging histories in a DuckDB file: each test writes the few records it needs."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from ornd_visma.marts.occupancy import build_occupancy
+from ornd_visma.marts.revenue import SCHEDULE_COLUMNS, build_revenue
 from ornd_visma.validation.columns import COLUMNS, ddl
 
 LOCATION = "loc-sth"
@@ -214,3 +215,45 @@ def floor(warehouse):
     )
     build_occupancy(warehouse, date(2026, 7, 1), coefficient=Decimal(2))
     return warehouse
+
+
+JUNE = [date(2026, 6, 1) + timedelta(days=i) for i in range(30)]
+
+
+def _schedule(conn, rows):
+    conn.execute("CREATE SCHEMA IF NOT EXISTS core")
+    columns = ", ".join(f"{n} {t}" for n, t in SCHEDULE_COLUMNS.items())
+    conn.execute(f"CREATE TABLE core.revenue_schedule ({columns})")
+    for doc, line, day, floor, cls, amount in rows:
+        conn.execute(
+            "INSERT INTO core.revenue_schedule (document_id, line_no, service_date, location, "
+            "floor, revenue_class, amount, invoice_date, business_date) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                doc,
+                line,
+                day,
+                LOCATION,
+                floor,
+                cls,
+                Decimal(amount),
+                date(2026, 5, 27),
+                date(2026, 5, 27),
+            ],
+        )
+
+
+@pytest.fixture
+def revenue(floor):
+    """The floor with the hand-made June schedule of test_revenue, revenue marts built."""
+    rows = [("doc-1", 1, d, FLOOR, "private_office", "560.00") for d in JUNE]
+    rows += [("doc-2", 1, d, "Plan 1", "membership", "83.17") for d in JUNE[:-1]]
+    rows += [("doc-2", 1, JUNE[-1], "Plan 1", "membership", "83.07")]  # 2495 − 29 × 83.17
+    rows += [("doc-3", 1, date(2026, 6, 5), None, "booking_fee", "500.00")]
+    rows += [("doc-4", 1, date(2026, 6, 30), FLOOR, "private_office", "-560.00")]
+    _schedule(floor, rows)
+    summary = build_revenue(floor)
+    assert summary.schedule_present
+    # 16800 + 2495 + 500 − 560
+    assert (summary.days, summary.revenue) == (30, Decimal("19235.00"))
+    return floor

@@ -8,47 +8,17 @@ June 2026 schedule:
 * doc-4 a credit note of −560.00 for the office's 30 June
 """
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-
-import pytest
 
 from ornd_visma.marts.comments import TABLES
 from ornd_visma.marts.lifetime import build_lifetime
+from ornd_visma.marts.margin import build_margin
 from ornd_visma.marts.mrr import build_mrr
-from ornd_visma.marts.revenue import SCHEDULE_COLUMNS, build_revenue
-from tests.marts.conftest import FLOOR, LOCATION
+from ornd_visma.marts.revenue import build_revenue
+from tests.marts.conftest import FLOOR
 
 D = Decimal
-JUNE = [date(2026, 6, 1) + timedelta(days=i) for i in range(30)]
-
-
-def _schedule(conn, rows):
-    conn.execute("CREATE SCHEMA IF NOT EXISTS core")
-    columns = ", ".join(f"{n} {t}" for n, t in SCHEDULE_COLUMNS.items())
-    conn.execute(f"CREATE TABLE core.revenue_schedule ({columns})")
-    for doc, line, day, floor, cls, amount in rows:
-        conn.execute(
-            "INSERT INTO core.revenue_schedule (document_id, line_no, service_date, location, "
-            "floor, revenue_class, amount, invoice_date, business_date) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [doc, line, day, LOCATION, floor, cls, D(amount), date(2026, 5, 27), date(2026, 5, 27)],
-        )
-
-
-@pytest.fixture
-def revenue(floor):
-    rows = [("doc-1", 1, d, FLOOR, "private_office", "560.00") for d in JUNE]
-    rows += [("doc-2", 1, d, "Plan 1", "membership", "83.17") for d in JUNE[:-1]]
-    rows += [("doc-2", 1, JUNE[-1], "Plan 1", "membership", "83.07")]  # 2495 − 29 × 83.17
-    rows += [("doc-3", 1, date(2026, 6, 5), None, "booking_fee", "500.00")]
-    rows += [("doc-4", 1, date(2026, 6, 30), FLOOR, "private_office", "-560.00")]
-    _schedule(floor, rows)
-    summary = build_revenue(floor)
-    assert summary.schedule_present
-    # 16800 + 2495 + 500 − 560
-    assert (summary.days, summary.revenue) == (30, D("19235.00"))
-    return floor
 
 
 def test_revenue_daily_by_floor_and_class(revenue):
@@ -117,6 +87,7 @@ def test_without_the_books_the_tables_are_empty_and_say_so(floor):
 def test_every_mart_table_and_column_is_commented(revenue):
     build_mrr(revenue, date(2026, 7, 1))
     build_lifetime(revenue, date(2026, 7, 1))
+    build_margin(revenue, {}, None)
     tables = revenue.execute(
         "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts'"
     ).fetchall()
