@@ -131,7 +131,10 @@ def test_ready_documents_round_to_whole_kronor_on_the_rounding_account(warehouse
         "WHERE status = 'ready'",
     )
     assert rows
+    from ornd_visma.books.rules import posted_total
+
     for doc_id, total, rounding, posted in rows:
+        assert posted == posted_total(total, "whole_krona"), doc_id  # SQL = the rule
         assert posted == posted.to_integral_value(), doc_id
         assert total + rounding == posted, doc_id
         assert abs(rounding) <= Decimal("0.50"), doc_id
