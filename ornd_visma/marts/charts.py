@@ -20,7 +20,7 @@ WATERFALL_STEPS = (
 UP, DOWN, TOTAL = "#2e7d32", "#c62828", "#546e7a"
 
 
-def _png(figure: Figure) -> bytes:
+def png(figure: Figure) -> bytes:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
@@ -61,9 +61,12 @@ def waterfall_steps(conn: duckdb.DuckDBPyConnection, month: date) -> list[tuple[
 
 
 def mrr_waterfall(conn: duckdb.DuckDBPyConnection, month: date) -> bytes:
-    steps = waterfall_steps(conn, month)
     figure = Figure(figsize=(9, 4.5))
-    ax = figure.add_subplot()
+    draw_waterfall(figure.add_subplot(), waterfall_steps(conn, month), month)
+    return png(figure)
+
+
+def draw_waterfall(ax, steps: list[tuple[str, Decimal]], month: date) -> None:
     level = 0.0
     for i, (label, amount) in enumerate(steps):
         value = float(amount)
@@ -82,7 +85,6 @@ def mrr_waterfall(conn: duckdb.DuckDBPyConnection, month: date) -> bytes:
     ax.yaxis.set_major_formatter(_sek)
     ax.set_ylabel("SEK a month")
     ax.set_title(f"MRR movements {month:%B %Y}, all locations", pad=12)
-    return _png(figure)
 
 
 def mrr_by_location(conn: duckdb.DuckDBPyConnection) -> bytes:
@@ -104,7 +106,7 @@ def mrr_by_location(conn: duckdb.DuckDBPyConnection) -> bytes:
     if rows:
         ax.legend(fontsize=8)
     figure.autofmt_xdate()
-    return _png(figure)
+    return png(figure)
 
 
 def occupancy_over_time(conn: duckdb.DuckDBPyConnection) -> bytes:
@@ -137,4 +139,4 @@ def occupancy_over_time(conn: duckdb.DuckDBPyConnection) -> bytes:
     if rows:
         ax.legend(fontsize=8)
     figure.autofmt_xdate()
-    return _png(figure)
+    return png(figure)

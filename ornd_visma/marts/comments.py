@@ -194,6 +194,19 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    "report_attachments": (
+        "The monthly MRR reports attached to the month's voucher in Visma, one row per link "
+        "made (what makes the attachment happen once).",
+        {
+            "month": "The report's month (first day)",
+            "entity": "The mapping's Visma company",
+            "voucher_id": "Visma's id of the month's voucher",
+            "attachment_id": "Visma's id of the uploaded report",
+            "file_name": "mrr-report-<month>-<first 12 hex of the content's sha256>.png",
+            "sha256": "sha256 of the PNG",
+            "attached_at": "When the link was made (UTC)",
+        },
+    ),
 }
 
 

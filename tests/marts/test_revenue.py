@@ -15,6 +15,7 @@ from ornd_visma.marts.comments import TABLES
 from ornd_visma.marts.lifetime import build_lifetime
 from ornd_visma.marts.margin import build_margin
 from ornd_visma.marts.mrr import build_mrr
+from ornd_visma.marts.report import ensure_log
 from ornd_visma.marts.revenue import build_revenue
 from tests.marts.conftest import FLOOR
 
@@ -88,6 +89,7 @@ def test_every_mart_table_and_column_is_commented(revenue):
     build_mrr(revenue, date(2026, 7, 1))
     build_lifetime(revenue, date(2026, 7, 1))
     build_margin(revenue, {}, None)
+    ensure_log(revenue)
     tables = revenue.execute(
         "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts'"
     ).fetchall()

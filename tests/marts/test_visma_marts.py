@@ -1,9 +1,17 @@
-"""The marts against the Visma simulator: costs per cost center read from vouchers."""
+"""The marts against the Visma simulator: costs per cost center read from vouchers, and the
+monthly MRR report attached to the month's voucher."""
 
+import json
 from datetime import date
 from decimal import Decimal
+from importlib.resources import files
+
+import httpx
 
 from ornd_visma.marts.margin import read_costs
+from ornd_visma.marts.mrr import build_mrr
+from ornd_visma.marts.report import attach_report, month_voucher, report_file_name, report_png
+from tests.marts.test_mrr import AS_OF, _history
 from tests.posting.conftest import client, make_client, sim  # noqa: F401  (fixtures)
 
 
@@ -40,3 +48,77 @@ def test_costs_are_read_per_cost_center_from_vouchers(client):  # noqa: F811
     assert [(c.month, c.cost_center_item, c.amount, c.rows) for c in costs] == [
         (date(2026, 6, 1), "STH", Decimal("12000"), 1)  # VAT and bank rows are not costs
     ]
+
+
+class _LinksRecorded(httpx.BaseTransport):
+    """The simulator for everything but `POST /attachmentlinks`, which it does not simulate:
+    those requests are recorded and answered as Visma documents it (the body echoed)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.links: list[dict] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/attachmentlinks"):
+            body = json.loads(request.content)
+            self.links.append(body)
+            return httpx.Response(200, json=body)
+        return self.inner.handle_request(request)
+
+
+def test_the_monthly_report_is_attached_to_the_months_voucher_once(sim, tmp_path, warehouse):  # noqa: F811
+    _history(warehouse)
+    build_mrr(warehouse, AS_OF)
+    transport = _LinksRecorded()
+    with make_client(sim, tmp_path / "tokens", transport=transport) as visma:
+        voucher = visma.post(
+            "/vouchers",
+            {
+                "VoucherDate": "2026-06-30",
+                "VoucherText": "Periodisering juni [ornd V-deferred-main-2026-06-abc]",
+                "Rows": [
+                    {"AccountNumber": 3001, "DebitAmount": 100.0},
+                    {"AccountNumber": 2970, "CreditAmount": 100.0},
+                ],
+            },
+        )
+        warehouse.execute(files("ornd_visma.posting").joinpath("schema.sql").read_text())
+        warehouse.execute(
+            "INSERT INTO posting.outbox (outbox_key, kind, entity, document_id, revision, "
+            "payload, state, visma_id, created_at, updated_at, confirmed_at) VALUES "
+            "('V-1', 'voucher', 'main', 'deferred:main:2026-06', 'r', '{}', 'confirmed', ?, "
+            "now(), now(), now())",
+            [voucher["Id"]],
+        )
+        month = date(2026, 6, 1)
+        assert month_voucher(warehouse, month, "main") == voucher["Id"]
+        assert month_voucher(warehouse, date(2026, 5, 1), "main") is None  # none posted
+        png = report_png(warehouse, month)
+        assert png.startswith(b"\x89PNG")
+        first = attach_report(
+            warehouse, visma, month=month, entity="main", voucher_id=voucher["Id"], png=png
+        )
+        assert (first.uploaded, first.linked) == (True, True)
+        assert first.file_name == report_file_name(month, png)
+        uploaded = visma.get(f"/attachments/{first.attachment_id}")
+        assert (uploaded["FileName"], uploaded["ContentType"]) == (first.file_name, "image/png")
+        assert transport.links == [
+            {"DocumentId": voucher["Id"], "DocumentType": 3, "AttachmentIds": [first.attachment_id]}
+        ]
+        # a second run: recorded, so nothing is sent
+        again = attach_report(
+            warehouse, visma, month=month, entity="main", voucher_id=voucher["Id"], png=png
+        )
+        assert (again.attachment_id, again.uploaded, again.linked) == (
+            first.attachment_id,
+            False,
+            False,
+        )
+        # a crash after the upload, before the record: the upload is found, not repeated
+        warehouse.execute("DELETE FROM marts.report_attachments")
+        recovered = attach_report(
+            warehouse, visma, month=month, entity="main", voucher_id=voucher["Id"], png=png
+        )
+        assert (recovered.attachment_id, recovered.uploaded) == (first.attachment_id, False)
+        listed = visma.list_all("/attachments", {"includeMatched": "true"})
+        assert [a["FileName"] for a in listed] == [first.file_name]
