@@ -472,3 +472,48 @@ def test_rebuilding_a_window_changes_nothing(tmp_path):
     # Another window leaves this one alone.
     build_documents(conn, mapping, date(2026, 9, 1), date(2026, 9, 2), "whole_krona")
     assert rows(conn, "SELECT count(*) FROM core.documents") == [(1,)]
+
+
+def test_a_location_on_another_entity_and_an_unmapped_location(tmp_path):
+    from tests.books import handmade
+
+    data = yaml.safe_load(Path(SANDBOX_MAPPING).read_text(encoding="utf-8"))
+    data["entities"]["gbg"] = {"env_prefix": "VISMA_GBG"}
+    data["locations"]["GBG"] = {"entity": "gbg", "cost_center_item": "GBG"}
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    gbg, nowhere = oid("d1", 2), oid("d1", 3)
+    extra = {
+        "locations": [
+            {"_id": gbg, "name": "Göteborg", "code": "GBG"},
+            {"_id": nowhere, "name": "Lund", "code": "LND-NEW"},
+        ]
+    }
+    # An STH invoice with a line served in Göteborg: two Visma companies on one document.
+    mixed_line = line("Hot Desk GBG Sep", "2495.00", "SE25", "623.75")
+    mixed_line["location"] = gbg
+    mixed = document(oid("90", 1), [line("Hot Desk Sep", "2495.00", "SE25", "623.75"), mixed_line])
+    # A Göteborg invoice: entity gbg, its own cost center.
+    goteborg = document(oid("90", 2), [dict(mixed_line)])
+    goteborg["location"] = gbg
+    lund_line = line("Hot Desk Lund", "2495.00", "SE25", "623.75")
+    lund_line["location"] = nowhere
+    lund = document(oid("90", 3), [lund_line])
+    lund["location"] = nowhere
+    conn = handmade.books(
+        tmp_path / "wh.duckdb",
+        {**extra, "payments": [mixed, goteborg, lund]},
+        load_mapping(path),
+    )
+    assert doc(conn, oid("90", 1))["hold_reasons"] == [
+        "lines belong to entities gbg, main but the document to main"
+    ]
+    ready = doc(conn, oid("90", 2))
+    assert (ready["status"], ready["entity"]) == ("ready", "gbg")
+    assert [(li["entity"], li["cost_center_item_1"]) for li in lines(conn, oid("90", 2))] == [
+        ("gbg", "GBG")
+    ]
+    assert doc(conn, oid("90", 3))["hold_reasons"] == [
+        "location LND-NEW is not in the mapping's locations",
+        "line 1 (Hot Desk Lund): location LND-NEW is not in the mapping's locations",
+    ]

@@ -307,3 +307,17 @@ def test_every_booking_occurrence_is_accounted_for(dataset, warehouse):
     assert outcomes["unbilled"] == 0
     for outcome in ("credits", "coins", "fee_invoiced", "pending", "cancelled"):
         assert outcomes[outcome] > 0, outcome
+
+
+def test_the_books_assets_are_described_grouped_and_partitioned():
+    from assets.books import BOOKS_KEYS
+    from ornd_visma.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for key in BOOKS_KEYS:
+        node = graph.get(key)
+        assert node.group_name == "books" and node.description and node.kinds == {"duckdb"}
+    partitioned = {k for k in BOOKS_KEYS if graph.get(k).partitions_def is not None}
+    assert {k.path[-1] for k in partitioned} == {"documents", "invoice_lines", "revenue_schedule"}
+    checks = {c.name for c in defs.resolve_asset_graph().asset_check_keys}
+    assert {"nothing_held", "no_unbilled_usage"} <= checks
