@@ -8,8 +8,16 @@ from assets.books import (
 )
 from assets.extract import officernd_raw
 from assets.jobs import books_job, daily_schedule
-from assets.marts import customer_lifetime, margin, occupancy, recurring_revenue, revenue
+from assets.marts import (
+    customer_lifetime,
+    margin,
+    mrr_report_in_visma,
+    occupancy,
+    recurring_revenue,
+    revenue,
+)
 from assets.partitions import daily_partitions
+from assets.posting import visma_deferral_vouchers, visma_postings
 from assets.publish import warehouse_snapshot
 from assets.sensors import late_changes
 from assets.staging import officernd_staging_dimensions, officernd_staging_facts
@@ -27,6 +35,9 @@ ALL_ASSETS = [
     revenue,
     customer_lifetime,
     margin,
+    visma_postings,
+    visma_deferral_vouchers,
+    mrr_report_in_visma,
     warehouse_snapshot,
 ]
 JOBS = [books_job]

@@ -2,14 +2,17 @@
 
 from resources.mapping import MappingResource, mapping_resource
 from resources.officernd import OfficeRnDResource, officernd_resource
+from resources.visma import VismaResource, visma_resource
 from resources.warehouse import warehouse_resource
 
 __all__ = [
     "MappingResource",
     "OfficeRnDResource",
+    "VismaResource",
     "build_resources",
     "mapping_resource",
     "officernd_resource",
+    "visma_resource",
     "warehouse_resource",
 ]
 
@@ -20,4 +23,5 @@ def build_resources() -> dict:
         "officernd": officernd_resource(),
         "warehouse": warehouse_resource(),
         "mapping": mapping_resource(),
+        "visma": visma_resource(),
     }

@@ -56,6 +56,7 @@ STOP_AFTER_UNAVAILABLE = 3
 # How long after its last send a `sent` row may be looked up: well beyond any request
 # Visma could still be processing (the client's timeout is 30 s).
 SETTLE_S = 120.0
+OPEN_END = date(9999, 12, 31)  # the latest window is open-ended, as in staging and books
 DOCUMENT_KINDS = ("ledger_item", "invoice")
 
 
@@ -79,6 +80,7 @@ class Summary:
     would_post: list[tuple[str, str | None, Decimal | None]] = field(default_factory=list)
     previews: list[dict] = field(default_factory=list)
     requests: int = 0
+    unreachable: dict[str, str] = field(default_factory=dict)  # entity -> why
 
     def as_metadata(self) -> dict[str, Any]:
         return {
@@ -93,6 +95,7 @@ class Summary:
             "would_post": len(self.would_post),
             "would_post_amount": str(sum((a or 0 for *_, a in self.would_post), Decimal(0))),
             "requests": self.requests,
+            "unreachable_entities": dict(self.unreachable),
         }
 
 
@@ -122,25 +125,54 @@ class Poster:
         self.settle_s = settle_s
         self._directories: dict[str, Directory] = {}
         self._customers_planned: set[str] = set()
+        self._reached: set[str] = set()
         for client in self.clients.values():
             client.on_exchange = self.outbox.record
 
     # -- the run ---------------------------------------------------------------------------
 
-    def run(self, start: date, end: date, *, vouchers_until: date | None = None) -> Summary:
-        """Post the documents with business dates in [start, end), and the deferral vouchers
-        of the months that ended before `vouchers_until` (None: no vouchers)."""
+    def run(self, start: date, end: date | None) -> Summary:
+        """Post the documents with business dates in [start, end) (end None: open-ended),
+        and finish any document row an earlier run left unsent."""
+        self._probe()
         if not self.dry_run:
-            for entity in self.clients:
+            for entity in self.reachable:
                 self.recover(entity)
-        self.plan_documents(start, end)
+        self.plan_documents(start, end or OPEN_END)
         self.plan_customer_updates()
-        if vouchers_until is not None:
-            self.plan_vouchers(vouchers_until)
         if not self.dry_run:
-            for entity in self.clients:
-                self.send(entity)
+            for entity in self.reachable:
+                self.send(entity, vouchers=False)
         return self.summary
+
+    def run_vouchers(self, until: date) -> Summary:
+        """Post the deferral and release vouchers due by `until` (see `plan_vouchers`)."""
+        self._probe()
+        if not self.dry_run:
+            for entity in self.reachable:
+                self.recover(entity)
+        self.plan_vouchers(until)
+        if not self.dry_run:
+            for entity in self.reachable:
+                self.send(entity, vouchers=True)
+        return self.summary
+
+    def _probe(self) -> None:
+        """Ask each Visma company for its settings once; one out of reach is left alone
+        this run (its rows keep their states; the next run goes on), and said so."""
+        for entity, client in self.clients.items():
+            if entity in self.summary.unreachable or entity in self._reached:
+                continue
+            try:
+                with client.tagged("probe"):
+                    client.get("/companysettings")
+                self._reached.add(entity)
+            except VismaUnavailable as error:
+                self.summary.unreachable[entity] = str(error)
+
+    @property
+    def reachable(self) -> list[str]:
+        return [e for e in self.clients if e in self._reached]
 
     def directory(self, entity: str) -> Directory:
         if entity not in self._directories:
@@ -455,10 +487,13 @@ class Poster:
 
     # -- send ------------------------------------------------------------------------------
 
-    def send(self, entity: str) -> None:
+    def send(self, entity: str, vouchers: bool | None = None) -> None:
+        """Send the entity's sendable rows: all, or only vouchers / only the others."""
         unavailable = 0
         client = self.clients[entity]
         for row in self.outbox.in_state(SENDABLE, entity):
+            if vouchers is not None and is_voucher(row) != vouchers:
+                continue
             row = self.outbox.get(row.outbox_key)  # fresh: an earlier row may have changed it
             if row is None or row.state not in SENDABLE:
                 continue
@@ -563,6 +598,11 @@ class Poster:
                 str(row.payload.get("InvoiceNumber")),
             )
         self.summary.confirmed += 1  # fmt: skip
+
+
+def is_voucher(row: Row) -> bool:
+    """A deferral/release voucher or its reversal (not a document's)."""
+    return "VoucherDate" in row.payload and "Voucher" not in row.payload
 
 
 def _moves_money(payload: dict) -> bool:

@@ -222,7 +222,11 @@ class VismaClient:
         self.limiter.acquire(key)
         self.requests += 1
         sent, t0 = datetime.now(UTC), time.perf_counter()
-        headers = {"Authorization": f"Bearer {self._bearer()}", "Accept": "application/json"}
+        try:
+            bearer = self._bearer()
+        except httpx.TransportError as error:  # the identity server is out of reach
+            raise _Transient(f"token: {error!r}", ambiguous=False) from error
+        headers = {"Authorization": f"Bearer {bearer}", "Accept": "application/json"}
         content = None
         if body is not None:
             content = dumps(body)

@@ -46,12 +46,12 @@ def _sha(text: str | None) -> str | None:
 
 
 class TokenStore:
-    """The persisted tokens of one entity."""
+    """The persisted tokens of one entity, under `<state_dir>/visma-tokens/`."""
 
-    def __init__(self, directory: Path, entity: str) -> None:
+    def __init__(self, state_dir: Path | str, entity: str) -> None:
         if not entity.replace("-", "").replace("_", "").isalnum():
             raise ValueError(f"entity name {entity!r} is not a safe file name")
-        self.directory = Path(directory)
+        self.directory = Path(state_dir) / "visma-tokens"
         self.path = self.directory / f"{entity}.json"
         self._lock_path = self.directory / f"{entity}.lock"
 

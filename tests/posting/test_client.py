@@ -55,8 +55,8 @@ def test_refresh_token_rotates_and_is_stored_0600(sim, tmp_path):
         assert c.list_all("/fiscalyears")
     stored = TokenStore(tokens, "default").read()
     assert stored["refresh_token"] != seed
-    assert stat.S_IMODE(os.stat(tokens / "default.json").st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(tokens).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(tokens / "visma-tokens" / "default.json").st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tokens / "visma-tokens").st_mode) == 0o700
     # the seed was spent: a store that forgot the rotation is locked out
     with (
         make_client(sim, tmp_path / "other", refresh_token=seed) as c,

@@ -163,7 +163,7 @@ def test_deferral_and_release_vouchers(books, sim, tmp_path, mapping):
         "('main', DATE '2026-06-01', 3001, 'GBG', NULL, 0.00, 500.00)"
     )
     with make_client(sim, tmp_path / "tokens") as client:
-        Poster(books.conn, mapping, {"main": client}).run(*JUNE, vouchers_until=date(2026, 6, 15))
+        Poster(books.conn, mapping, {"main": client}).run_vouchers(date(2026, 6, 15))
     vouchers = {v["VoucherDate"][:10]: v for v in state(sim)["vouchers"]}
     # May's deferral on May 31 (debit revenue 1500, credit 2970), June's release on June 1
     assert set(vouchers) == {"2026-05-31", "2026-06-01"}

@@ -1,0 +1,141 @@
+"""The whole job with posting: the small dataset served by the OfficeRnD simulator, posted
+to the Visma simulator through real Dagster runs. Visma, read through its own inspection,
+holds exactly one ledger item per OfficeRnD document, and its totals per account, VAT rate
+and cost center equal totals computed here from the OfficeRnD JSON alone."""
+
+from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+import dagster as dg
+import duckdb
+import httpx
+import pytest
+
+from ornd_visma.posting.keys import invoice_number, key_in
+from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
+from ornd_visma.sandbox.server import running
+from ornd_visma.sandbox.visma import VismaOptions, create_visma_app, inspect_state
+from resources.officernd import OfficeRnDResource
+from resources.visma import VismaResource
+from tests.conftest import read_collection
+from tests.pipeline.conftest import FIRST_DAY, LAST_DAY, warehouse_at
+
+D = Decimal
+VAT_ACCOUNT = {D(25): "2611", D(12): "2621", D(6): "2631"}
+
+
+def _run(resources, instance, dry_run=False):
+    from ornd_visma.definitions import defs
+
+    return defs.resolve_job_def("daily_books").execute_in_process(
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": FIRST_DAY,
+            "dagster/asset_partition_range_end": LAST_DAY,
+            "ornd_visma/dry_run": str(dry_run).lower(),
+        },
+        resources=resources,
+        raise_on_error=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def sandbox(small_dir, tmp_path_factory):
+    state = tmp_path_factory.mktemp("post_state")
+    officernd = create_officernd_app(
+        small_dir, state, OfficeRnDOptions(read_limit_per_minute=1_000_000)
+    )
+    visma = create_visma_app(state, VismaOptions(drop_after_commit_rate=0.05, fault_seed=5))
+    with running(officernd) as o_url, running(visma) as v_url:
+        resources = {
+            "officernd": OfficeRnDResource(api_url=f"{o_url}/api/v2", auth_url=o_url,
+                                           org_slug="sandbox", client_id="sandbox",
+                                           client_secret="sandbox"),
+            "warehouse": warehouse_at(tmp_path_factory.mktemp("post_wh") / "wh.duckdb"),
+            "visma": VismaResource(api_url=f"{v_url}/v2", auth_url=v_url, client_id="sandbox",
+                                   client_secret="sandbox", state_dir=str(state)),
+        }  # fmt: skip
+        yield resources, state, v_url, visma
+
+
+def _checks(result) -> dict[str, bool]:
+    return {
+        e.event_specific_data.check_name: e.event_specific_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+
+
+def test_dry_run_sends_nothing_then_the_real_run_posts_each_document_once(sandbox, small_dir):
+    resources, state, v_url, _ = sandbox
+    instance = dg.DagsterInstance.ephemeral()
+    dry = _run(resources, instance, dry_run=True)
+    assert dry.success
+    assert httpx.get(f"{v_url}/_sandbox/stats").json()["total"] == 0  # not one request
+    conn = duckdb.connect(resources["warehouse"].database, read_only=True)
+    would = conn.execute(
+        "SELECT count(*) FROM posting.outbox WHERE state = 'would_post' AND kind = 'ledger_item'"
+    ).fetchone()[0]
+    ready = conn.execute("SELECT count(*) FROM core.documents WHERE status = 'ready'").fetchone()[0]
+    conn.close()
+    assert would == ready > 0
+
+    real = _run(resources, instance)
+    assert real.success
+    checks = _checks(real)
+    assert checks["visma_matches_books"] and checks["one_copy_in_visma"], checks
+    assert checks["no_failed_documents"], checks
+    again = _run(resources, instance)  # a re-run (a backfill of the same range)
+    assert again.success
+
+    held = inspect_state(state)
+    payments = [p for p in read_collection(small_dir, "payments")
+                if p.get("status") not in ("voided", "draft")
+                and p["documentType"] in ("invoice", "creditNote")]  # fmt: skip
+    conn = duckdb.connect(resources["warehouse"].database, read_only=True)
+    ready_ids = {r[0] for r in conn.execute(
+        "SELECT document_id FROM core.documents WHERE status = 'ready'").fetchall()}  # fmt: skip
+    keys = dict(conn.execute(
+        "SELECT outbox_key, document_id FROM posting.outbox WHERE kind = 'ledger_item'"
+    ).fetchall())  # fmt: skip
+    conn.close()
+    posted = [p for p in payments if p["_id"] in ready_ids]
+    assert len(posted) >= len(payments) - 2  # the clean dataset is (nearly) all ready
+
+    # exactly one ledger item per OfficeRnD document, with its number
+    vouchers = {v["Id"]: v for v in held["vouchers"]}
+    per_document = Counter(keys[key_in(vouchers[i["VoucherId"]]["VoucherText"])]
+                           for i in held["ledger_items"])  # fmt: skip
+    assert per_document == Counter({p["_id"]: 1 for p in posted})
+    numbers = {(i["InvoiceNumber"], i["IsCreditInvoice"]) for i in held["ledger_items"]}
+    assert numbers == {(invoice_number(p["number"]), p["documentType"] == "creditNote")
+                       for p in posted}  # fmt: skip
+
+    # totals from the JSON alone: receivable, VAT per rate, net per location
+    receivable, vat, net_per_location = D(0), defaultdict(D), defaultdict(D)
+    codes = {loc["_id"]: loc["code"] for loc in read_collection(small_dir, "locations")}
+    # deposits are a liability (2420 in the mapping), which takes no cost center
+    deposit_accounts = {a["_id"] for a in read_collection(small_dir, "revenue-accounts")
+                        if a.get("code") == "DEPOSITS"}  # fmt: skip
+    deposits = D(0)
+    for p in posted:
+        sign = -1 if p["documentType"] == "creditNote" else 1
+        total = D(p["total"])
+        receivable += sign * total.quantize(D(1), ROUND_HALF_UP)  # öresavrundning
+        for line in p["lines"]:
+            vat[D(line["taxPercent"])] += sign * D(line["taxAmount"])
+            if line.get("account") in deposit_accounts:
+                deposits += sign * D(line["subTotal"])
+            else:
+                net_per_location[codes[p["location"]]] += sign * D(line["subTotal"])
+    accounts = held["totals"]["accounts"]
+    assert D(str(accounts["1510"]["balance"])) == receivable
+    for percent, amount in vat.items():
+        if amount:
+            assert -D(str(accounts[VAT_ACCOUNT[percent]]["balance"])) == amount, percent
+    per_item = {i["short_name"]: -D(str(i["balance"]))
+                for i in held["totals"]["cost_center_items"].values()
+                if i["cost_center"] == 1}  # fmt: skip
+    assert per_item == {code: amount for code, amount in net_per_location.items() if amount}
+    assert -D(str(accounts.get("2420", {}).get("balance", 0))) == deposits
+    assert held["totals"]["balanced"]
