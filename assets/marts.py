@@ -3,25 +3,32 @@ Unpartitioned, rebuilt whole from staging and `core.revenue_schedule` after ever
 of each in the materialization metadata."""
 
 import base64
+from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
+import httpx
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from assets.books import DOCUMENTS, REVENUE_SCHEDULE
+from assets.posting import DRY_RUN_TAG
+from assets.posting import VOUCHERS as DEFERRAL_VOUCHERS
 from assets.staging import staging_key
 from ornd_visma.config import hotdesk_coefficient_setting
 from ornd_visma.marts import charts
 from ornd_visma.marts.comments import TABLES
 from ornd_visma.marts.lifetime import build_lifetime
-from ornd_visma.marts.margin import build_margin, location_cost_centers
+from ornd_visma.marts.margin import build_margin, location_cost_centers, read_costs
 from ornd_visma.marts.mrr import build_mrr
 from ornd_visma.marts.occupancy import build_occupancy, hotdesk_coefficient
+from ornd_visma.marts.report import attach_report, ensure_log, month_voucher, report_png
 from ornd_visma.marts.revenue import build_revenue
 from ornd_visma.officernd.collections import collection
+from ornd_visma.visma import VismaApiError, VismaAuthError, VismaUnavailable
 from resources.mapping import MappingResource
+from resources.visma import VismaResource
 
 GROUP = "marts"
 KINDS = {"duckdb", "sql"}
@@ -38,8 +45,8 @@ OCCUPANCY_DAILY, OCCUPANCY_MONTHLY = map(mart_key, ("occupancy_daily", "occupanc
 REVENUE_DAILY, REVENUE_MONTHLY = map(mart_key, ("revenue_daily", "revenue_monthly"))
 CUSTOMER_LIFETIME = mart_key("customer_lifetime")
 MARGIN_MONTHLY = mart_key("margin_monthly")
-# Until the code location has a Visma resource for the marts, costs are not read.
-NO_VISMA = "Visma costs not read: the code location has no Visma connection for the marts yet"
+REPORT_ATTACHMENTS = mart_key("report_attachments")
+VISMA_ERRORS = (VismaUnavailable, VismaApiError, VismaAuthError, httpx.HTTPError, OSError)
 
 
 class MartsConfig(dg.Config):
@@ -250,23 +257,129 @@ def customer_lifetime(config: MartsConfig, warehouse: DuckDBResource):
     )
 
 
+def _dry(context: dg.AssetExecutionContext) -> bool:
+    return context.run.tags.get(DRY_RUN_TAG, "false").lower() == "true"
+
+
+def _entity_costs(the_mapping, clients: dict) -> tuple[list, dict[str, str]]:
+    """Each Visma company's costs on the cost centers of its own locations; and why a
+    company could not be read."""
+    costs, unread = [], {}
+    for entity, client in clients.items():
+        own = {
+            loc.cost_center_item
+            for loc in the_mapping.locations.values()
+            if loc.entity == entity and loc.cost_center_item
+        }
+        try:
+            costs += [row for row in read_costs(client) if row.cost_center_item in own]
+        except VISMA_ERRORS as error:
+            unread[entity] = f"{type(error).__name__}: {error}"
+    return costs, unread
+
+
 @dg.multi_asset(specs=[_spec(MARGIN_MONTHLY, [REVENUE_MONTHLY])], pool="duckdb")
-def margin(warehouse: DuckDBResource, mapping: MappingResource):
+def margin(
+    context: dg.AssetExecutionContext,
+    warehouse: DuckDBResource,
+    mapping: MappingResource,
+    visma: VismaResource,
+):
     """Occupancy-driven margin per location and month: revenue less the costs Visma holds on
-    the location's cost center; not available, with the reason, where it holds none."""
-    cost_centers = location_cost_centers(mapping.load())
+    the location's cost center (voucher rows on cost accounts); not available, with the
+    reason, where it holds none or cannot be read."""
+    the_mapping = mapping.load()
+    cost_centers = location_cost_centers(the_mapping)
+    costs, reason = None, ""
+    if _dry(context):
+        reason = "dry run: Visma not read"
+    else:
+        with ExitStack() as stack:
+            costs, unread = _entity_costs(the_mapping, visma.clients(the_mapping, stack))
+        if unread:
+            costs = None
+            reason = "Visma costs not read: " + "; ".join(f"{e}: {w}" for e, w in unread.items())
+            context.log.warning(reason)
     with warehouse.get_connection() as conn:
-        summary = build_margin(conn, cost_centers, None, unavailable_reason=NO_VISMA)
+        summary = build_margin(conn, cost_centers, costs, unavailable_reason=reason)
         metadata = _table_metadata(conn, "margin_monthly", "month DESC, location")
     yield dg.MaterializeResult(
         asset_key=MARGIN_MONTHLY,
         metadata={
             **metadata,
             "location_months_with_costs": summary.available,
-            "not_available_reason": NO_VISMA if not summary.available else "",
+            "costs_read": costs is not None,
+            "not_read_because": reason or "",
+        },
+    )
+
+
+@dg.multi_asset(
+    specs=[_spec(REPORT_ATTACHMENTS, [KPIS_MONTHLY, MRR_MOVEMENTS, DEFERRAL_VOUCHERS])],
+    pool="duckdb",
+)
+def mrr_report_in_visma(
+    context: dg.AssetExecutionContext,
+    warehouse: DuckDBResource,
+    mapping: MappingResource,
+    visma: VismaResource,
+):
+    """The monthly MRR report (waterfall and KPIs of the latest complete month) attached to
+    that month's deferral voucher in each Visma company, once; skipped, with the reason,
+    where the voucher is not in Visma yet."""
+    the_mapping = mapping.load()
+    entities = sorted({loc.entity for loc in the_mapping.locations.values()})
+    done, skipped = [], {}
+    with warehouse.get_connection() as conn:
+        ensure_log(conn)
+        month = charts.report_month(conn)
+        if month is None:
+            skipped = {e: "no MRR yet" for e in entities}
+        elif _dry(context):
+            skipped = {e: "dry run: nothing sent" for e in entities}
+        else:
+            png = report_png(conn, month)
+            vouchers = {e: month_voucher(conn, month, e) for e in entities}
+            skipped = {
+                e: f"no voucher of {month:%Y-%m} in Visma yet" for e, v in vouchers.items() if not v
+            }
+            with ExitStack() as stack:
+                clients = visma.clients(the_mapping, stack)
+                for entity, voucher in vouchers.items():
+                    if not voucher:
+                        continue
+                    try:
+                        attached = attach_report(
+                            conn, clients[entity], month=month, entity=entity,
+                            voucher_id=voucher, png=png,
+                        )  # fmt: skip
+                    except VISMA_ERRORS as error:
+                        skipped[entity] = f"{type(error).__name__}: {error}"
+                        context.log.warning(f"MRR report not attached in {entity}: {error}")
+                    else:
+                        done.append((entity, attached))
+        metadata = _table_metadata(conn, "report_attachments", "attached_at DESC")
+    yield dg.MaterializeResult(
+        asset_key=REPORT_ATTACHMENTS,
+        metadata={
+            **metadata,
+            "report_month": month.isoformat() if month else "(none)",
+            "attached": dg.MetadataValue.md(
+                "\n".join(
+                    f"- {e}: `{a.file_name}` on voucher {a.voucher_id}"
+                    + ("" if a.linked else " (already there)")
+                    for e, a in done
+                )
+                or "(none)"
+            ),
+            "skipped": dg.MetadataValue.md(
+                "\n".join(f"- {e}: {why}" for e, why in skipped.items()) or "(none)"
+            ),
         },
     )
 
 
 MART_ASSETS = [recurring_revenue, occupancy, revenue, customer_lifetime, margin]
+# The Visma side effect comes after the snapshot's inputs: not in MART_KEYS's tables.
+REPORT_ASSETS = [mrr_report_in_visma]
 MART_KEYS = [key for a in MART_ASSETS for key in a.keys]

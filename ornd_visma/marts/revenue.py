@@ -16,6 +16,8 @@ Choices where the references are unsure:
 * **Per desk** uses the *desk revenue* (OfficeRnD's "resource revenue": the revenue classes
   in `DESK_REVENUE_CLASSES`, memberships and private offices) over the month's prorated
   occupied and available desks from `marts.occupancy_monthly`; per m² uses all revenue.
+* **Months** are those the schedule covers (its first to its last service month): before
+  the books' first document there is no revenue data, which is not zero revenue.
 * `revenue_monthly.level` is `floor` (one row per floor, plus floor NULL for revenue not on
   a floor) or `location` (the location as a whole).
 """

@@ -79,6 +79,11 @@ SELECT
     money_div(j.desk_revenue, j.desks_occupied) AS revenue_per_occupied_desk,
     money_div(j.desk_revenue, j.desks_available) AS revenue_per_available_desk
 FROM joined AS j
+-- only the months the books cover: before the first service month there is no revenue data,
+-- which is not the same as no revenue
+JOIN (SELECT date_trunc('month', min(date)) AS first_month,
+             date_trunc('month', max(date)) AS last_month FROM marts.revenue_daily) AS span
+  ON j.month BETWEEN span.first_month AND span.last_month
 LEFT JOIN area AS a
   ON a.level = j.level AND a.location = j.location AND a.floor IS NOT DISTINCT FROM j.floor
 LEFT JOIN staging.locations AS l ON l.id = j.location

@@ -77,7 +77,7 @@ def _month(conn, month):
 
 def test_margin_where_visma_holds_costs(revenue):
     summary = build_margin(revenue, {"STH": "STH", "GBG": "GBG"}, _costs())
-    assert summary.available == 1  # June; May and July have no STH costs
+    assert summary.available == 1  # June, the one month the books cover
     june = _month(revenue, date(2026, 6, 1))
     assert (june["costs_available"], june["not_available_reason"]) == (True, None)
     assert june["costs"] == D("9400.50")
@@ -87,10 +87,12 @@ def test_margin_where_visma_holds_costs(revenue):
     assert june["cost_per_available_desk"] == D("443.42")  # 9400.50 / 21.2 = 443.4198
     # 9400.50 / (2007.32 per occupied desk × 21.2 available) = 0.2209014
     assert june["break_even_occupancy"] == D("0.220901")
-    may = _month(revenue, date(2026, 5, 1))
-    assert may["costs_available"] is False
-    assert may["not_available_reason"] == "no costs booked in Visma on cost center STH in 2026-05"
-    assert may["margin"] is None and may["costs"] is None
+    # with only GBG's May costs in Visma, Stockholm's June has none
+    build_margin(revenue, {"STH": "STH"}, [c for c in _costs() if c.cost_center_item == "GBG"])
+    june = _month(revenue, date(2026, 6, 1))
+    assert june["costs_available"] is False
+    assert june["not_available_reason"] == "no costs booked in Visma on cost center STH in 2026-06"
+    assert june["margin"] is None and june["costs"] is None and june["margin_rate"] is None
 
 
 def test_margin_not_available_without_a_cost_center_or_without_visma(revenue):

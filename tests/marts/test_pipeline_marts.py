@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from collections import defaultdict
+from contextlib import ExitStack
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,10 +18,13 @@ import dagster as dg
 import duckdb
 import pytest
 
+from ornd_visma.config import mapping_path
 from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
 from ornd_visma.sandbox.server import running
+from ornd_visma.sandbox.visma import VismaOptions, create_visma_app
 from ornd_visma.warehouse.snapshot import snapshot_path
 from resources.officernd import OfficeRnDResource
+from resources.visma import VismaResource
 from tests.conftest import read_collection
 from tests.pipeline.conftest import FIRST_DAY, LAST_DAY, warehouse_at
 
@@ -51,8 +55,16 @@ def pipeline(small_dir, tmp_path_factory):
     state = tmp_path_factory.mktemp("marts_state")
     db = tmp_path_factory.mktemp("marts_wh") / "wh.duckdb"
     app = create_officernd_app(small_dir, state, OfficeRnDOptions(read_limit_per_minute=1_000_000))
-    with running(app) as base_url:
+    visma_app = create_visma_app(tmp_path_factory.mktemp("marts_visma"), VismaOptions())
+    with running(app) as base_url, running(visma_app) as visma_url:
         resources = {
+            "visma": VismaResource(
+                api_url=f"{visma_url}/v2",
+                auth_url=visma_url,
+                client_id="sandbox",
+                client_secret="sandbox",
+                state_dir=str(state),
+            ),
             "officernd": OfficeRnDResource(
                 api_url=f"{base_url}/api/v2",
                 auth_url=base_url,
@@ -66,6 +78,12 @@ def pipeline(small_dir, tmp_path_factory):
         result = _run(resources, instance)
         assert result.success
         yield db, resources, instance
+
+
+def visma_client(resources: dict, stack: ExitStack):
+    from ornd_visma.mapping import load_mapping
+
+    return resources["visma"].clients(load_mapping(mapping_path()), stack)["main"]
 
 
 def query(db: Path, sql: str, params=None) -> list[tuple]:
@@ -228,6 +246,57 @@ def test_charts_are_in_the_metadata(pipeline):
         png = base64.b64decode(markdown[len(prefix) : -1])
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000, name
         assert Path(metadata[f"{name}_file"].value).read_bytes() == png
+
+
+def test_margin_and_the_report_in_visma(pipeline):
+    db, resources, instance = pipeline
+    # The first run read Visma: no costs on any cost center, so no margin anywhere, each row
+    # saying why.
+    reasons = query(
+        db, "SELECT DISTINCT costs_available, not_available_reason FROM marts.margin_monthly"
+    )
+    assert reasons and all(
+        not ok and "no costs booked in Visma on cost center STH" in why for ok, why in reasons
+    )
+    # The month's deferral voucher was posted, so the report went to Visma: uploaded; the
+    # simulator has no /attachmentlinks, so the link is refused and reported, not recorded.
+    event = instance.get_latest_materialization_event(dg.AssetKey(["marts", "report_attachments"]))
+    metadata = event.asset_materialization.metadata
+    month = date.fromisoformat(metadata["report_month"].value)
+    assert month == date(2026, 10, 1)
+    with ExitStack() as stack:
+        visma = visma_client(resources, stack)
+        uploads = visma.list_all("/attachments", {"includeMatched": "true"})
+        assert [a["FileName"][:18] for a in uploads] == ["mrr-report-2026-10"]
+        assert "attachmentlinks" in metadata["skipped"].value
+        # Rent on Stockholm's cost center in October, booked in Visma.
+        centers = visma.list_all("/costcenters")
+        sth = next(
+            i["Id"]
+            for c in centers
+            if c["Number"] == 1
+            for i in c["Items"]
+            if i["ShortName"] == "STH"
+        )
+        rent = {"AccountNumber": 5010, "DebitAmount": 45000.0, "CostCenterItemId1": sth}
+        bank = {"AccountNumber": 1930, "CreditAmount": 45000.0}
+        visma.post(
+            "/vouchers",
+            {"VoucherDate": "2026-10-31", "VoucherText": "Hyra oktober", "Rows": [rent, bank]},
+        )
+    assert _run(resources, instance).success
+    [(revenue, costs, margin, ok)] = query(
+        db,
+        "SELECT revenue, costs, margin, costs_available FROM marts.margin_monthly WHERE month = ?",
+        [month],
+    )
+    assert ok and costs == Decimal("45000.00") and margin == revenue - costs
+    # the second run found the same upload: still one report in Visma
+    with ExitStack() as stack:
+        uploads = visma_client(resources, stack).list_all(
+            "/attachments", {"includeMatched": "true"}
+        )
+    assert len(uploads) == 1
 
 
 def test_an_analyst_reads_the_snapshot_while_a_run_writes(pipeline, tmp_path):
