@@ -107,6 +107,12 @@ def _doctor(args: argparse.Namespace) -> int:
     return run_doctor(args.mapping, args.dataset, args.warehouse, visma=not args.no_visma)
 
 
+def _posting(args: argparse.Namespace) -> int:
+    from ornd_visma.posting import commands
+
+    return getattr(commands, args.posting_command)(args)
+
+
 def _iso_date(text: str) -> date:
     return date.fromisoformat(text)
 
@@ -206,6 +212,21 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--warehouse", help="DuckDB warehouse (default: ORND_VISMA_WAREHOUSE)")
     doctor.add_argument("--no-visma", action="store_true", help="skip the Visma half")
     doctor.set_defaults(func=_doctor)
+
+    hold = commands.add_parser("hold", help="keep one document from being posted to Visma")
+    hold.add_argument("document", help="the OfficeRnD document (payment) id")
+    hold.add_argument("--reason", required=True, help="why (shown in the outbox and the UI)")
+    hold.set_defaults(func=_posting, posting_command="hold")
+    release = commands.add_parser("release", help="let a held document be posted (or corrected)")
+    release.add_argument("document", help="the OfficeRnD document (payment) id")
+    release.set_defaults(func=_posting, posting_command="release")
+    sie = commands.add_parser("export-sie", help="write the posting vouchers as a SIE4 file")
+    sie.add_argument("--from", dest="date_from", type=_iso_date, required=True)
+    sie.add_argument("--to", dest="date_to", type=_iso_date, required=True)
+    sie.add_argument("--out", type=Path, required=True)
+    sie.add_argument("--entity", default="main", help="the mapping's entity (Visma company)")
+    sie.add_argument("--series", default="A", help="the #VER series (default A)")
+    sie.set_defaults(func=_posting, posting_command="export_sie")
     return parser
 
 
