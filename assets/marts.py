@@ -21,8 +21,9 @@ from ornd_visma.marts import charts
 from ornd_visma.marts.comments import TABLES
 from ornd_visma.marts.lifetime import build_lifetime
 from ornd_visma.marts.margin import build_margin, location_cost_centers, read_costs
+from ornd_visma.marts.mrr import POLICY as MRR_POLICY
 from ornd_visma.marts.mrr import build_mrr
-from ornd_visma.marts.occupancy import build_occupancy, hotdesk_coefficient
+from ornd_visma.marts.occupancy import CONVENTIONS, build_occupancy, hotdesk_coefficient
 from ornd_visma.marts.report import attach_report, ensure_log, month_voucher, report_png
 from ornd_visma.marts.revenue import build_revenue
 from ornd_visma.officernd.collections import collection
@@ -69,13 +70,13 @@ def _staged(*names: str) -> list[dg.AssetKey]:
     return [staging_key(collection(name)) for name in names]
 
 
-def _spec(key: dg.AssetKey, deps: list[dg.AssetKey]) -> dg.AssetSpec:
+def _spec(key: dg.AssetKey, deps: list[dg.AssetKey], policy: str = "") -> dg.AssetSpec:
     table = key.path[-1]
     description, _ = TABLES[table]
     return dg.AssetSpec(
         key,
         deps=deps,
-        description=description,
+        description=f"{description}\n\n{policy}" if policy else description,
         group_name=GROUP,
         kinds=KINDS,
         metadata={"dagster/table_name": f"marts.{table}"},
@@ -117,9 +118,13 @@ def _charts_dir(warehouse: DuckDBResource) -> Path:
 
 @dg.multi_asset(
     specs=[
-        _spec(MRR_MONTHLY, _staged("memberships", "plans", "revenue-accounts", "tax-rates")),
-        _spec(MRR_MOVEMENTS, [MRR_MONTHLY]),
-        _spec(KPIS_MONTHLY, [MRR_MONTHLY, MRR_MOVEMENTS]),
+        _spec(
+            MRR_MONTHLY,
+            _staged("memberships", "plans", "revenue-accounts", "tax-rates"),
+            MRR_POLICY,
+        ),
+        _spec(MRR_MOVEMENTS, [MRR_MONTHLY], MRR_POLICY),
+        _spec(KPIS_MONTHLY, [MRR_MONTHLY, MRR_MOVEMENTS], MRR_POLICY),
     ],
     pool="duckdb",
 )
@@ -177,8 +182,9 @@ def recurring_revenue(
                 "locations",
                 "checkins",
             ),
+            CONVENTIONS,
         ),
-        _spec(OCCUPANCY_MONTHLY, [OCCUPANCY_DAILY]),
+        _spec(OCCUPANCY_MONTHLY, [OCCUPANCY_DAILY], CONVENTIONS),
     ],
     pool="duckdb",
 )

@@ -49,6 +49,13 @@ from ornd_visma.marts.comments import apply_comments
 from ornd_visma.marts.functions import registered
 
 LTV_TRAILING_MONTHS = 6
+# The policy in short, for the asset descriptions in the Dagster UI (the docstring has it all).
+POLICY = """Policy: MRR from memberships (not invoices), price − discount, without VAT, recurring
+(monthly) memberships live on the month's last day; a company's memberships add up (a second
+one is expansion, ending one of two contraction, churn only when none is left); churn counts
+the month after the last day served; a sign-up cancelled within its month is in no figure;
+back after a month at zero is reactivation. KPIs by ChartMogul's formulas; LTV = ARPA ÷ the
+average customer churn of the six months before (NULL when zero)."""
 MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation")
 
 

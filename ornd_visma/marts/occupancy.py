@@ -35,6 +35,10 @@ from ornd_visma.marts.comments import apply_comments
 from ornd_visma.marts.functions import registered
 
 DEFAULT_HOTDESK_COEFFICIENT = Decimal(1)
+CONVENTIONS = """Conventions: primary resource types; an assigned resource counts with all its desks
+while its membership is live; hot desks = live hot-desk memberships ÷ the hot-desk coefficient
+(ORND_VISMA_HOTDESK_COEFFICIENT, default 1). Monthly prorated = desk-days occupied ÷
+available; start of month = the 1st only."""
 DEFAULT_PRIMARY_TYPES = ("team_room", "desk", "hotdesk")
 
 
