@@ -32,6 +32,10 @@ VISMA_MATCHES_BOOKS = "visma_matches_books"
 NO_FAILED_DOCUMENTS = "no_failed_documents"
 ONE_COPY_IN_VISMA = "one_copy_in_visma"
 
+INVOICE_MODE_WARNING = (
+    "posting_mode invoices: Visma issues and sends the invoices, so OfficeRnD's own invoice "
+    "sending must be off (Billing settings), or members are charged twice"
+)
 _CUSTOMERS = [staging_key(collection(name)) for name in ("companies", "members", "payments")]
 
 
@@ -147,6 +151,8 @@ def visma_postings(
     open_end = latest is not None and window.end >= latest.end
     dry = _dry(context, config)
     the_mapping = mapping.load()
+    if the_mapping.posting_mode == "invoices":
+        context.log.warning(INVOICE_MODE_WARNING)
     with warehouse.get_connection() as conn, ExitStack() as stack:
         clients = None if dry else visma.clients(the_mapping, stack)
         poster = Poster(conn, the_mapping, clients, dry_run=dry, run_id=context.run.run_id)

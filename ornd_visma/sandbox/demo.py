@@ -1,11 +1,20 @@
-"""The README's first command: generate an operator, serve it on the OfficeRnD simulator, run
-the pipeline once over the dataset's whole range (a one-run backfill, recorded in the project's
-Dagster instance), and report what landed where."""
+"""The README's first command: generate an operator, serve it on the OfficeRnD and Visma
+simulators, run the pipeline once over the dataset's whole range (a one-run backfill, recorded
+in the project's Dagster instance: extract, validate, books, marts, post to Visma), and report
+what landed where: the warehouse's tables, the reconciliation of OfficeRnD, the warehouse and
+Visma (read back through its API), and what the simulated Visma holds.
+
+Each demo starts from an empty warehouse *and* an empty Visma company (and token store): the
+outbox that makes posting exactly-once lives in the warehouse, so keeping the Visma state of
+an earlier demo while dropping its warehouse would post everything a second time.
+"""
 
 import os
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -34,6 +43,9 @@ class DemoReport:
     tables: list[TableCounts]
     quarantine: list[tuple[str, str, int, str]]  # table, check, records, an example reason
     planted_defects: int
+    outbox: dict[str, int] = field(default_factory=dict)  # state -> rows
+    reconciliation: dict[str, Any] = field(default_factory=dict)
+    visma: dict[str, Any] = field(default_factory=dict)  # a summary of inspect_state
 
 
 def _first_business_day(collections: dict[str, list[dict]]) -> date:
@@ -48,15 +60,24 @@ def _first_business_day(collections: dict[str, list[dict]]) -> date:
 
 
 def run_demo(workdir: Path, scale: str, seed: int, defect_rate: float = 0.0) -> DemoReport:
+    from ornd_visma.sandbox.visma import create_visma_app
+
     dataset = generate(scale, seed, defect_rate)
     write_dataset(workdir / "dataset", dataset.collections, dataset.defects)
     warehouse = workdir / "warehouse.duckdb"
     warehouse.unlink(missing_ok=True)
-    app = create_officernd_app(workdir / "dataset", workdir / "state")
-    with running(app) as base_url:
+    state = workdir / "state"
+    shutil.rmtree(state / "visma", ignore_errors=True)  # a fresh Visma company ...
+    shutil.rmtree(state / "visma-tokens", ignore_errors=True)  # ... and its token chain
+    app = create_officernd_app(workdir / "dataset", state)
+    visma = create_visma_app(state)
+    with running(app) as base_url, running(visma) as visma_url:
         os.environ.update(
             OFFICERND_API_URL=f"{base_url}/api/v2",
             OFFICERND_AUTH_URL=base_url,
+            VISMA_API_URL=f"{visma_url}/v2",
+            VISMA_AUTH_URL=visma_url,
+            ORND_VISMA_STATE_DIR=str(state),
             ORND_VISMA_WAREHOUSE=str(warehouse),
             ORND_VISMA_START_DATE=min(
                 _first_business_day(dataset.collections), date(2024, 11, 1)
@@ -68,7 +89,74 @@ def run_demo(workdir: Path, scale: str, seed: int, defect_rate: float = 0.0) -> 
         # To the latest partition (yesterday): its window also holds future-dated bookings.
         last = date.today() - timedelta(days=1)
         result = launch_range(first, last)
-    return _report(result.run_id, result.success, first, last, warehouse, dataset)
+        report = _report(result.run_id, result.success, first, last, warehouse, dataset)
+        report.reconciliation = _reconciliation(warehouse, first)
+    report.visma = _visma_summary(state)
+    return report
+
+
+def _reconciliation(warehouse: Path, first: date) -> dict[str, Any]:
+    """OfficeRnD ↔ warehouse ↔ Visma over the whole range, Visma read back over its API."""
+    from ornd_visma.config import mapping_path
+    from ornd_visma.mapping import load_mapping
+    from ornd_visma.posting.reconcile import reconcile
+    from ornd_visma.visma import TokenStore, VismaClient, state_dir, visma_settings
+
+    mapping = load_mapping(mapping_path())
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    clients = {
+        name: VismaClient(visma_settings(name, entity.env_prefix), TokenStore(state_dir(), name))
+        for name, entity in mapping.entities.items()
+    }
+    try:
+        result = reconcile(
+            conn, first, date(9999, 12, 31), clients,
+            skip_accounts={mapping.accounts.receivable, mapping.accounts.rounding},
+        )  # fmt: skip
+        states = dict(
+            conn.execute("SELECT state, count(*) FROM posting.outbox GROUP BY 1").fetchall()
+        )
+    finally:
+        conn.close()
+        for client in clients.values():
+            client.close()
+
+    def total(side: str, part: str) -> Any:
+        values = [r[f"{side}_{part}"] for r in result.rows if r[f"{side}_{part}"] is not None]
+        return sum(values) if values else 0
+
+    return {
+        "buckets": len(result.rows),
+        "mismatches": result.mismatches,
+        "books_mismatches": result.books_mismatches,
+        "duplicates": result.duplicates,
+        "missing": result.missing,
+        "outbox": states,
+        "totals": {
+            side: (total(side, "net"), total(side, "vat"))
+            for side in ("officernd", "warehouse", "visma")
+        },
+    }
+
+
+def _visma_summary(state: Path) -> dict[str, Any]:
+    from ornd_visma.sandbox.visma import inspect_state
+
+    held = inspect_state(state)
+    accounts = held["totals"]["accounts"]
+    return {
+        "counts": held["counts"],
+        "balanced": held["totals"]["balanced"],
+        "debit": held["totals"]["debit"],
+        "accounts": {number: (a["name"], a["balance"]) for number, a in accounts.items()},
+        "vat_codes": {
+            code: (v["description"], v["base"], v["vat"])
+            for code, v in held["totals"]["vat_codes"].items()
+        },
+        "cost_centers": {
+            v["short_name"]: v["balance"] for v in held["totals"]["cost_center_items"].values()
+        },
+    }
 
 
 def _report(run_id, success, first, last, warehouse: Path, dataset) -> DemoReport:
@@ -132,4 +220,39 @@ def format_report(report: DemoReport) -> str:
     ] or ["  (empty)"]
     if report.planted_defects:
         out.append(f"\n{report.planted_defects} defects were planted (dataset/defects.json)")
+    out += _format_posting(report)
     return "\n".join(out)
+
+
+def _format_posting(report: DemoReport) -> list[str]:
+    recon, visma = report.reconciliation, report.visma
+    if not recon:
+        return []
+    out = ["", "Posting (posting.outbox rows by state): " + ", ".join(
+        f"{state} {n}" for state, n in sorted(recon["outbox"].items()))]  # fmt: skip
+    out += ["", "Reconciliation, per day × location × VAT rate "
+            f"({recon['buckets']} buckets), net / VAT:"]  # fmt: skip
+    for side, (net, vat) in recon["totals"].items():
+        out.append(f"  {side:<10}{net:>16}{vat:>14}")
+    verdict = "all equal to the öre" if not (recon["mismatches"] or recon["books_mismatches"]) \
+        else "MISMATCH"  # fmt: skip
+    out.append(f"  OfficeRnD = warehouse = Visma: {verdict}; "
+               f"duplicates in Visma: {len(recon['duplicates'])}")  # fmt: skip
+    for row in (recon["mismatches"] + recon["books_mismatches"])[:10]:
+        out.append(f"    {row}")
+    if recon["missing"]:
+        out.append(f"  not in Visma ({len(recon['missing'])} documents, with the reason):")
+        for m in recon["missing"][:10]:
+            out.append(f"    {m['document_number']:<14}{m['state']:<10}{(m['reason'] or '')[:80]}")
+    counts = visma.get("counts", {})
+    out += ["", "The simulated Visma holds (ornd-visma sandbox inspect --state DIR/state):"]
+    out.append("  " + ", ".join(f"{name} {n}" for name, n in counts.items() if n))
+    out.append(
+        f"  vouchers balanced: {visma.get('balanced')} (debit = credit = {visma.get('debit')})"
+    )
+    for number, (name, balance) in visma.get("accounts", {}).items():
+        out.append(f"  {number} {str(name)[:56]:<58}{balance:>14}")
+    if visma.get("cost_centers"):
+        out.append("  cost centers: " + ", ".join(
+            f"{name} {balance}" for name, balance in visma["cost_centers"].items()))  # fmt: skip
+    return out
