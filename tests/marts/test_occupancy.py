@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 
+from ornd_visma.config import hotdesk_coefficient_setting
 from ornd_visma.marts.occupancy import hotdesk_coefficient
 from tests.marts.conftest import FLOOR
 
@@ -91,6 +92,9 @@ def test_monthly_prorated_and_start_of_month(floor):
 def test_the_coefficient_setting():
     assert hotdesk_coefficient(None) == 1 and hotdesk_coefficient(" ") == 1
     assert hotdesk_coefficient("1.5") == D("1.5")
+    env = {"ORND_VISMA_HOTDESK_COEFFICIENT": "2.5"}
+    assert hotdesk_coefficient(hotdesk_coefficient_setting(env)) == D("2.5")
+    assert hotdesk_coefficient(hotdesk_coefficient_setting({})) == 1
     for bad in ("0", "-1", "many", "inf"):
         with pytest.raises(ValueError, match="coefficient"):
             hotdesk_coefficient(bad)
