@@ -43,6 +43,9 @@ class Directory:
             self._customers[number] = found[0]["Id"]
         return found[0] if found else None
 
+    def known_customer(self, number: str) -> str | None:
+        return self._customers.get(number)
+
     def customer_id(self, number: str, known: str | None = None) -> str | None:
         if known:
             self._customers[number] = known

@@ -138,11 +138,13 @@ class Poster:
         if not self.dry_run:
             for entity in self.reachable:
                 self.recover(entity)
-        self.plan_documents(start, end or OPEN_END)
-        self.plan_customer_updates()
+        with self.outbox.transaction():  # planning is one commit: rolled back if it breaks
+            self.plan_documents(start, end or OPEN_END)
+            self.plan_customer_updates()
         if not self.dry_run:
             for entity in self.reachable:
                 self.send(entity, vouchers=False)
+        self.outbox.flush()
         return self.summary
 
     def run_vouchers(self, until: date) -> Summary:
@@ -151,10 +153,12 @@ class Poster:
         if not self.dry_run:
             for entity in self.reachable:
                 self.recover(entity)
-        self.plan_vouchers(until)
+        with self.outbox.transaction():
+            self.plan_vouchers(until)
         if not self.dry_run:
             for entity in self.reachable:
                 self.send(entity, vouchers=True)
+        self.outbox.flush()
         return self.summary
 
     def _probe(self) -> None:
@@ -494,9 +498,6 @@ class Poster:
         for row in self.outbox.in_state(SENDABLE, entity):
             if vouchers is not None and is_voucher(row) != vouchers:
                 continue
-            row = self.outbox.get(row.outbox_key)  # fresh: an earlier row may have changed it
-            if row is None or row.state not in SENDABLE:
-                continue
             before = client.requests
             try:
                 with client.tagged(row.outbox_key):
@@ -516,8 +517,9 @@ class Poster:
 
     def _customer_id(self, row: Row) -> str:
         number = row.payload["CustomerNumber"]
-        known = self.outbox.confirmed_customer(row.entity, number)
-        ident = self.directory(row.entity).customer_id(number, known)
+        d = self.directory(row.entity)
+        known = d.known_customer(number) or self.outbox.confirmed_customer(row.entity, number)
+        ident = d.customer_id(number, known)
         if ident is None:
             failure = self.conn.execute(
                 """SELECT state, error_message FROM posting.outbox
