@@ -5,7 +5,8 @@ pending), or that Visma holds more than once.
 * **OfficeRnD** totals come from the payments' JSON in `staging.payments` (not from `core`),
   **warehouse** totals from `core.invoice_lines`, **Visma** totals are read back through
   Visma's API: every voucher of the window (`GET /vouchers`, VoucherDate in the window)
-  whose tag names one of our outbox rows, attributed to that row's document and location.
+  whose tag names one of our outbox rows (or, for invoices Visma booked itself, whose id is
+  the invoice's `VoucherId`), attributed to that row's document and location.
   A voucher row is VAT when its account is the related account of a VAT code (2611 …), net
   revenue otherwise, at the rate of the row's VAT code (none: 0 %); the receivable and
   rounding accounts are left out. Reversals and corrections simply add up: a corrected
@@ -134,19 +135,20 @@ def reconcile(
         )
     ]
     if clients is not None:
-        rows = {
-            key: (doc, day, loc)
-            for key, doc, day, loc in _fetch(
-                conn,
-                """SELECT outbox_key, document_id, business_date, location FROM posting.outbox
-                   WHERE kind IN ('ledger_item', 'invoice', 'reversal')""",
-            )
-        }
+        rows, by_voucher = {}, {}
+        for key, doc, day, loc, voucher_id in _fetch(
+            conn,
+            """SELECT outbox_key, document_id, business_date, location, visma_voucher_id
+               FROM posting.outbox WHERE kind IN ('ledger_item', 'invoice', 'reversal')""",
+        ):
+            rows[key] = (doc, day, loc)
+            if voucher_id:  # invoices: Visma books the voucher, our tag is on the invoice
+                by_voucher[voucher_id.lower()] = key
         seen: dict[str, int] = defaultdict(int)
         for _entity, client in sorted(clients.items()):
             codes = vat_codes(client)
             for voucher in visma_vouchers(client, start, end):
-                key = key_in(voucher.get("VoucherText"))
+                key = key_in(voucher.get("VoucherText")) or by_voucher.get(voucher["Id"].lower())
                 if key not in rows:
                     continue
                 seen[key] += 1

@@ -187,11 +187,25 @@ class VismaClient:
         got = sandbox_tokens(self.settings.api_url)
         return Tokens(got.access_token, time.time() + got.expires_in, got.refresh_token)
 
+    def _refresh_or_consent(self, refresh_token: str) -> Tokens:
+        """The sandbox consents by itself: a refresh token it does not know (a simulator
+        restarted on a fresh state) is replaced by a new consent instead of failing."""
+        try:
+            return self._refresh(refresh_token)
+        except VismaAuthError:
+            fresh = self._bootstrap()
+            if fresh is None:
+                raise
+            return fresh
+
     def _bearer(self, force: bool = False) -> str:
         if self._access is None or force:
-            bootstrap = self._bootstrap if self.settings.is_sandbox else None
+            sandbox = self.settings.is_sandbox
             self._access = self.tokens.access_token(
-                self.settings.refresh_token, self._refresh, bootstrap, force=force
+                self.settings.refresh_token,
+                self._refresh_or_consent if sandbox else self._refresh,
+                self._bootstrap if sandbox else None,
+                force=force,
             )
         return self._access
 

@@ -7,10 +7,11 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ornd_visma.sandbox.visma import sandbox_refresh_token
-from ornd_visma.visma import AmbiguousWrite, TokenStore, VismaApiError, VismaAuthError, endpoint
+from ornd_visma.visma import AmbiguousWrite, TokenStore, VismaApiError, endpoint
 from ornd_visma.visma.rate_limit import retry_after_seconds
 from tests.posting.conftest import make_client
 
@@ -57,12 +58,13 @@ def test_refresh_token_rotates_and_is_stored_0600(sim, tmp_path):
     assert stored["refresh_token"] != seed
     assert stat.S_IMODE(os.stat(tokens / "visma-tokens" / "default.json").st_mode) == 0o600
     assert stat.S_IMODE(os.stat(tokens / "visma-tokens").st_mode) == 0o700
-    # the seed was spent: a store that forgot the rotation is locked out
-    with (
-        make_client(sim, tmp_path / "other", refresh_token=seed) as c,
-        pytest.raises(VismaAuthError),
-    ):
-        c.get("/fiscalyears")
+    # the seed was spent: Visma refuses it now (a real client would be locked out)
+    spent = httpx.post(
+        f"{sim.url}/connect/token",
+        auth=("sandbox", "sandbox"),
+        data={"grant_type": "refresh_token", "refresh_token": seed},
+    )
+    assert spent.status_code == 400 and spent.json()["error"] == "invalid_grant"
     # the stored chain goes on: force a refresh with the stored token
     with make_client(sim, tokens, refresh_token=seed) as c:
         c._bearer(force=True)
@@ -183,3 +185,19 @@ def test_refusals_raise_with_visma_message(client):
         client.post("/customers", {"Name": "No city"})
     assert caught.value.status == 400
     assert caught.value.error_code == 2000
+
+
+def test_a_real_client_with_a_spent_token_is_told_to_consent_again(tmp_path):
+    from ornd_visma.sandbox.visma import VismaOptions, sandbox_tokens
+    from ornd_visma.visma import VismaClient, VismaSettings
+    from tests.sandbox.visma_fixtures import harness
+
+    options = VismaOptions(client_id="realapp", client_secret="s3cret")
+    with harness(tmp_path / "visma", options) as h:
+        seed = sandbox_tokens(h.url, client_id="realapp", client_secret="s3cret").refresh_token
+        settings = VismaSettings("main", f"{h.url}/v2", h.url, "realapp", "s3cret", seed)
+        with VismaClient(settings, TokenStore(tmp_path / "a", "main")) as c:
+            c.get("/companysettings")  # spends the seed, stores its successor
+        with VismaClient(settings, TokenStore(tmp_path / "b", "main")) as c:  # forgot it
+            with pytest.raises(VismaAuthError, match="consent again"):
+                c.get("/companysettings")

@@ -95,3 +95,26 @@ def test_locations_of_different_entities_post_to_their_own_company(books, tmp_pa
     # each entity keeps its own rotating token
     assert (tmp_path / "tokens" / "visma-tokens" / "main.json").exists()
     assert (tmp_path / "tokens" / "visma-tokens" / "west.json").exists()
+
+
+def test_invoice_mode_reconciles_through_the_invoices_vouchers(books, sim, tmp_path):
+    from ornd_visma.posting.reconcile import reconcile
+
+    books.document("d1", "000001-STH", "c1", date(2026, 6, 10), [Line(3001, D("1000.00"))])
+    with make_client(sim, tmp_path / "tokens") as client:
+        make_articles(client)
+        Poster(books.conn, invoice_mapping(), {"main": client}).run(*JUNE)
+        result = reconcile(books.conn, *JUNE, {"main": client}, skip_accounts={1510, 3740})
+    assert result.mismatches == [] and result.missing == []
+    (row,) = result.rows
+    assert (row["visma_net"], row["visma_vat"]) == (D("1000.00"), D("250.00"))
+
+
+def test_a_restarted_sandbox_is_consented_again(tmp_path):
+    """The token store outlives a sandbox restarted on fresh state: the stored refresh token
+    means nothing to the new simulator, and the sandbox client consents again by itself."""
+    with harness(tmp_path / "one") as first, make_client(first, tmp_path / "tokens") as c:
+        c.get("/companysettings")
+    with harness(tmp_path / "two") as second, make_client(second, tmp_path / "tokens") as c:
+        c._bearer(force=True)
+        assert c.get("/companysettings")
