@@ -517,3 +517,27 @@ def test_a_location_on_another_entity_and_an_unmapped_location(tmp_path):
         "location LND-NEW is not in the mapping's locations",
         "line 1 (Hot Desk Lund): location LND-NEW is not in the mapping's locations",
     ]
+
+
+def test_a_changed_mapping_gives_a_new_revision(tmp_path):
+    from ornd_visma.books.invoice_lines import build_documents
+
+    invoice = document(oid("85"), [line("Hot Desk Sep", "2495.00", "SE25", "623.75")])
+    conn = books(tmp_path / "wh.duckdb", {"payments": [invoice]})
+    first = doc(conn, oid("85"))["revision"]
+    assert len(first) == 64  # sha256 hex
+    data = yaml.safe_load(Path(SANDBOX_MAPPING).read_text(encoding="utf-8"))
+    for rule in data["revenue"]:
+        if rule["revenue_account"] == "MEMBERSHIP":
+            rule["account"] = 3041
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    build_documents(conn, load_mapping(path), date(2026, 8, 27), date(2026, 8, 28), "whole_krona")
+    assert [li["account"] for li in lines(conn, oid("85"))] == [3041]
+    second = doc(conn, oid("85"))["revision"]
+    assert second != first
+    # ... and back: the same content, the same revision.
+    build_documents(
+        conn, load_mapping(SANDBOX_MAPPING), date(2026, 8, 27), date(2026, 8, 28), "whole_krona"
+    )
+    assert doc(conn, oid("85"))["revision"] == first
