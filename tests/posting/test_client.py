@@ -189,7 +189,7 @@ def test_refusals_raise_with_visma_message(client):
 
 def test_a_real_client_with_a_spent_token_is_told_to_consent_again(tmp_path):
     from ornd_visma.sandbox.visma import VismaOptions, sandbox_tokens
-    from ornd_visma.visma import VismaClient, VismaSettings
+    from ornd_visma.visma import VismaAuthError, VismaClient, VismaSettings
     from tests.sandbox.visma_fixtures import harness
 
     options = VismaOptions(client_id="realapp", client_secret="s3cret")
@@ -198,6 +198,6 @@ def test_a_real_client_with_a_spent_token_is_told_to_consent_again(tmp_path):
         settings = VismaSettings("main", f"{h.url}/v2", h.url, "realapp", "s3cret", seed)
         with VismaClient(settings, TokenStore(tmp_path / "a", "main")) as c:
             c.get("/companysettings")  # spends the seed, stores its successor
-        with VismaClient(settings, TokenStore(tmp_path / "b", "main")) as c:  # forgot it
-            with pytest.raises(VismaAuthError, match="consent again"):
-                c.get("/companysettings")
+        forgot = TokenStore(tmp_path / "b", "main")  # a store that lost the rotation
+        with VismaClient(settings, forgot) as c, pytest.raises(VismaAuthError, match="consent"):
+            c.get("/companysettings")
