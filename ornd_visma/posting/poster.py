@@ -6,9 +6,10 @@ A run, per Visma company (entity):
 1. **recover**: every row still `sent` (the request went out, the answer was never
    recorded: a kill between send and record, a dropped connection after Visma accepted, a
    timeout) is looked up in Visma by its tag, once it was last sent more than `settle_s`
-   ago (a request that timed out may still be stored by a slow Visma; looking earlier could
-   miss it). Found: `confirmed` with Visma's ids. Not found: `pending`. Visma unreachable or
-   not settled yet: it stays `sent`, and nothing else of that document moves this run.
+   ago (a request that timed out, or was in flight when the process died, may still be
+   stored by a slow Visma; looking earlier could miss it): the run waits for that moment
+   (at most `settle_s`, once). Found: `confirmed` with Visma's ids. Not found: `pending`.
+   Visma unreachable: it stays `sent`, and nothing else of that document moves this run.
 2. **plan** the window's documents: each `ready` document revision gets one row (key from
    OfficeRnD id + revision), its customer one row per customer version. A document held in
    `core`, held by hand, in another currency than SEK, of a customer Visma cannot take, or
@@ -30,6 +31,7 @@ Visma by the row's unique tag. A dry run sends nothing: it has no client at all.
 """
 
 import json
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -53,9 +55,9 @@ DOCUMENTS_SQL = (HERE / "documents.sql").read_text()
 LINES_SQL = (HERE / "lines.sql").read_text()
 LEDGER_PATH = "/customerledgeritems/customerledgeritemswithvoucher"
 STOP_AFTER_UNAVAILABLE = 3
-# How long after its last send a `sent` row may be looked up: well beyond any request
-# Visma could still be processing (the client's timeout is 30 s).
-SETTLE_S = 120.0
+# How long after its last send a `sent` row may be looked up: beyond any request Visma could
+# still be processing (the client gives up after 30 s).
+SETTLE_S = 35.0
 OPEN_END = date(9999, 12, 31)  # the latest window is open-ended, as in staging and books
 DOCUMENT_KINDS = ("ledger_item", "invoice")
 
@@ -111,6 +113,7 @@ class Poster:
         hook: Hook | None = None,
         preview_limit: int = 5,
         settle_s: float = SETTLE_S,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not dry_run and clients is None:
             raise ValueError("a real run needs a Visma client per entity")
@@ -123,6 +126,7 @@ class Poster:
         self.summary = Summary(dry_run)
         self.preview_limit = preview_limit
         self.settle_s = settle_s
+        self._sleep = sleep
         self._directories: dict[str, Directory] = {}
         self._customers_planned: set[str] = set()
         self._reached: set[str] = set()
@@ -188,11 +192,13 @@ class Poster:
     # -- recover ---------------------------------------------------------------------------
 
     def recover(self, entity: str) -> None:
-        settled_before = now() - timedelta(seconds=self.settle_s)
-        for row in self.outbox.in_state(("sent",), entity):
-            if row.last_sent_at is not None and row.last_sent_at > settled_before:
-                self.summary.unresolved.append((row.outbox_key, "sent recently: not settled"))
-                continue
+        rows = self.outbox.in_state(("sent",), entity)
+        newest = max((r.last_sent_at for r in rows if r.last_sent_at), default=None)
+        if newest is not None:
+            wait = (newest + timedelta(seconds=self.settle_s) - now()).total_seconds()
+            if wait > 0:  # a request of the crashed or timed-out run may still be in Visma's hands
+                self._sleep(wait)
+        for row in rows:
             try:
                 with self.clients[entity].tagged(row.outbox_key):
                     self._recover(row)
