@@ -430,6 +430,42 @@ def test_seed_has_the_bas_accounts_and_vat_codes(api, co):
     assert ok(api.get("/companysettings"), 200)["CurrencyCode"] == "SEK"
 
 
+def test_attachment_links_to_an_existing_voucher(api, co):
+    voucher = ok(api.post("/vouchers", json=voucher_body([(1930, 10, None), (3001, None, 10)])))
+    first, second = (
+        ok(
+            api.post(
+                "/attachments",
+                json={"ContentType": "image/png", "FileName": name, "Data": "iVBORw0KGgo="},
+            )
+        )
+        for name in ("a.png", "b.png")
+    )
+    link = {"DocumentId": voucher["Id"], "DocumentType": 3, "AttachmentIds": [first["Id"]]}
+    assert ok(api.post("/attachmentlinks", json=link), 200)["AttachmentIds"] == [first["Id"]]
+    ok(api.post("/attachmentlinks", json={**link, "AttachmentIds": [second["Id"]]}), 200)
+    year = co.years["2026"]
+    held = ok(api.get(f"/vouchers/{year}/{voucher['Id']}"), 200)
+    assert held["Attachments"]["AttachmentIds"] == [first["Id"], second["Id"]]
+    linked = ok(api.get(f"/attachments/{first['Id']}"), 200)
+    assert linked["DocumentId"] == voucher["Id"] and linked["AttachmentStatus"] == 1
+    # Linked elsewhere already: 4000; an unknown voucher: 3000; an unsimulated type: 2000.
+    other = ok(api.post("/vouchers", json=voucher_body([(1930, 5, None), (3001, None, 5)])))
+    again = api.post("/attachmentlinks", json={**link, "DocumentId": other["Id"]})
+    assert again.status_code == 400 and again.json()["ErrorCode"] == 4000
+    unknown = api.post(
+        "/attachmentlinks", json={**link, "DocumentId": "00000000-0000-0000-0000-000000000000"}
+    )
+    assert unknown.status_code == 400 and unknown.json()["ErrorCode"] == 3000
+    receipt = api.post("/attachmentlinks", json={**link, "DocumentType": 2})
+    assert receipt.status_code == 400 and receipt.json()["ErrorCode"] == 2000
+    # Unlinking frees the attachment and takes it off the voucher.
+    assert api.delete(f"/attachmentlinks/{first['Id']}").status_code == 200
+    held = ok(api.get(f"/vouchers/{year}/{voucher['Id']}"), 200)
+    assert held["Attachments"]["AttachmentIds"] == [second["Id"]]
+    assert ok(api.get(f"/attachments/{first['Id']}"), 200)["AttachmentStatus"] == 0
+
+
 def test_attachments_and_partner_links(api, co):
     attachment = ok(
         api.post(

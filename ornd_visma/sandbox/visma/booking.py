@@ -83,7 +83,7 @@ def book(
     number = store.next_number(f"voucher-number:{year['Id']}:{series}")
     now = utc_stamp(clock.now())
     ident = new_id()
-    attachments = _attachments(store, body.get("Attachments"), ident, prefix)
+    attachments = link_attachments(store, body.get("Attachments"), ident, prefix)
     voucher = {
         "Id": ident,
         "VoucherDate": date_text(day),
@@ -183,9 +183,11 @@ def _split_vat(
     return [{**row, side: gross - vat}, vat_row]
 
 
-def _attachments(
-    store: Store, link: dict[str, Any] | None, voucher_id: str, prefix: str
+def link_attachments(
+    store: Store, link: dict[str, Any] | None, voucher_id: str, prefix: str = ""
 ) -> dict[str, Any] | None:
+    """Mark the attachments of `link` as matched to the voucher; an unknown one is 3000, one
+    already linked to another document 4000."""
     if not link:
         return None
     ids = [a.lower() for a in link.get("AttachmentIds") or []]

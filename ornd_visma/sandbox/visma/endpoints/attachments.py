@@ -1,8 +1,10 @@
 """Attachments (`POST /attachments` with base64 `Data` or a `Url`): ContentType one of
 image/jpeg, image/png, image/tiff, application/pdf (2000); `Data` must be valid base64 (2000).
-A voucher's `Attachments.AttachmentIds` link them (AttachmentStatus 1 = matched).
-`GET /attachments` lists unmatched ones unless `includeMatched=true`. Deleting a linked
-attachment → 4001."""
+A voucher's `Attachments.AttachmentIds` link them (AttachmentStatus 1 = matched), and so does
+`POST /attachmentlinks` for a voucher that exists already (`DELETE /attachmentlinks/{id}`
+unlinks). Only `DocumentType` 3 (voucher) is simulated: the others are documents the sandbox
+does not hold (supplier invoices, receipts …), answered 2000. `GET /attachments` lists
+unmatched ones unless `includeMatched=true`. Deleting a linked attachment → 4001."""
 
 import base64
 import binascii
@@ -10,6 +12,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from ornd_visma.sandbox.visma.booking import link_attachments
 from ornd_visma.sandbox.visma.clock import utc_stamp
 from ornd_visma.sandbox.visma.errors import CANNOT_BE_DELETED, VismaError, not_found, validation
 from ornd_visma.sandbox.visma.http import Call
@@ -85,7 +88,56 @@ def delete(call: Call) -> Response:
     return Response(status_code=200)
 
 
+VOUCHER_DOCUMENT = 3
+
+
+def _linked_voucher(call: Call, document_id: str) -> dict[str, Any]:
+    voucher = call.store.get("vouchers", document_id)
+    if voucher is None:
+        raise not_found("Voucher", document_id, "DocumentId")
+    return voucher
+
+
+def link(call: Call) -> Response:
+    body = call.body or {}
+    if body["DocumentType"] != VOUCHER_DOCUMENT:
+        raise validation(
+            f"DocumentType {body['DocumentType']} is not simulated: only vouchers (3).",
+            "DocumentType",
+            "InvalidValue",
+        )
+    document_id = str(body.get("DocumentId") or "").lower()
+    if not document_id:
+        raise validation("DocumentId is required.", "DocumentId", "Required")
+    voucher = _linked_voucher(call, document_id)
+    linked = link_attachments(call.store, body, voucher["Id"])
+    already = (voucher.get("Attachments") or {}).get("AttachmentIds") or []
+    ids = already + [i for i in linked["AttachmentIds"] if i not in already]
+    call.store.put("vouchers", {**voucher, "Attachments": {**linked, "AttachmentIds": ids}})
+    return call.answer(linked, "AttachmentLinkApi")
+
+
+def unlink(call: Call) -> Response:
+    attachment = _get(call)
+    document_id = attachment.get("DocumentId")
+    if not document_id:
+        raise validation("The attachment is not linked to a document.", "attachmentId", "NotLinked")
+    voucher = call.store.get("vouchers", document_id)
+    if voucher is not None and voucher.get("Attachments"):
+        ids = [i for i in voucher["Attachments"]["AttachmentIds"] if i != attachment["Id"]]
+        call.store.put(
+            "vouchers", {**voucher, "Attachments": {**voucher["Attachments"], "AttachmentIds": ids}}
+        )
+    call.store.put(
+        "attachments",
+        {**attachment, "DocumentId": None, "AttachedDocumentType": 0, "AttachmentStatus": 0},
+    )
+    return Response(status_code=200)
+
+
 ROUTES = [
+    ("POST", "/attachmentlinks", link),
+    ("DELETE", "/attachmentlinks/{attachmentId}", unlink),
     ("GET", "/attachments", list_all),
     ("POST", "/attachments", create),
     ("GET", "/attachments/{attachmentId}", get_one),
