@@ -258,8 +258,8 @@ def test_margin_and_the_report_in_visma(pipeline):
     assert reasons and all(
         not ok and "no costs booked in Visma on cost center STH" in why for ok, why in reasons
     )
-    # The month's deferral voucher was posted, so the report went to Visma: uploaded; the
-    # simulator has no /attachmentlinks, so the link is refused and reported, not recorded.
+    # The month's deferral voucher was posted, so the report went to Visma: uploaded and
+    # linked to that voucher.
     event = instance.get_latest_materialization_event(dg.AssetKey(["marts", "report_attachments"]))
     metadata = event.asset_materialization.metadata
     month = date.fromisoformat(metadata["report_month"].value)
@@ -268,7 +268,11 @@ def test_margin_and_the_report_in_visma(pipeline):
         visma = visma_client(resources, stack)
         uploads = visma.list_all("/attachments", {"includeMatched": "true"})
         assert [a["FileName"][:18] for a in uploads] == ["mrr-report-2026-10"]
-        assert "attachmentlinks" in metadata["skipped"].value
+        assert metadata["skipped"].value == "(none)"
+        [(voucher_id,)] = query(
+            db, "SELECT voucher_id FROM marts.report_attachments WHERE month = ?", [month]
+        )
+        assert uploads[0]["DocumentId"] == voucher_id and uploads[0]["AttachmentStatus"] == 1
         # Rent on Stockholm's cost center in October, booked in Visma.
         centers = visma.list_all("/costcenters")
         sth = next(

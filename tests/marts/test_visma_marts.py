@@ -1,12 +1,9 @@
 """The marts against the Visma simulator: costs per cost center read from vouchers, and the
 monthly MRR report attached to the month's voucher."""
 
-import json
 from datetime import date
 from decimal import Decimal
 from importlib.resources import files
-
-import httpx
 
 from ornd_visma.marts.margin import read_costs
 from ornd_visma.marts.mrr import build_mrr
@@ -50,27 +47,10 @@ def test_costs_are_read_per_cost_center_from_vouchers(client):  # noqa: F811
     ]
 
 
-class _LinksRecorded(httpx.BaseTransport):
-    """The simulator for everything but `POST /attachmentlinks`, which it does not simulate:
-    those requests are recorded and answered as Visma documents it (the body echoed)."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.links: list[dict] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "POST" and request.url.path.endswith("/attachmentlinks"):
-            body = json.loads(request.content)
-            self.links.append(body)
-            return httpx.Response(200, json=body)
-        return self.inner.handle_request(request)
-
-
 def test_the_monthly_report_is_attached_to_the_months_voucher_once(sim, tmp_path, warehouse):  # noqa: F811
     _history(warehouse)
     build_mrr(warehouse, AS_OF)
-    transport = _LinksRecorded()
-    with make_client(sim, tmp_path / "tokens", transport=transport) as visma:
+    with make_client(sim, tmp_path / "tokens") as visma:
         voucher = visma.post(
             "/vouchers",
             {
@@ -102,9 +82,11 @@ def test_the_monthly_report_is_attached_to_the_months_voucher_once(sim, tmp_path
         assert first.file_name == report_file_name(month, png)
         uploaded = visma.get(f"/attachments/{first.attachment_id}")
         assert (uploaded["FileName"], uploaded["ContentType"]) == (first.file_name, "image/png")
-        assert transport.links == [
-            {"DocumentId": voucher["Id"], "DocumentType": 3, "AttachmentIds": [first.attachment_id]}
-        ]
+        assert uploaded["DocumentId"] == voucher["Id"] and uploaded["AttachmentStatus"] == 1
+        year = visma.list_all("/fiscalyears")
+        fiscal_year = next(y["Id"] for y in year if y["StartDate"][:4] == "2026")
+        held = visma.get(f"/vouchers/{fiscal_year}/{voucher['Id']}")
+        assert held["Attachments"]["AttachmentIds"] == [first.attachment_id]
         # a second run: recorded, so nothing is sent
         again = attach_report(
             warehouse, visma, month=month, entity="main", voucher_id=voucher["Id"], png=png
