@@ -9,7 +9,8 @@ classification from staging with the rules the generator used (`officernd.bookin
   coins may have covered part); `fee_not_invoiced`: the fee exists, no invoice has it yet
   (fees are billed in arrears, on the next bill run);
 * `pending`: not accounted yet, rightly: `invoiceable_from` is the day OfficeRnD will account
-  it (`booking_rules.accounting_date`; a holder of credits waits for the 1st of the month);
+  it (`booking_rules.accounting_date`; a holder of credits waits for the 1st of the month,
+  also one who got its credits or coins after booking but before that day);
 * `free`, `tentative`, `cancelled`: not charged;
 * `unbilled`: should have been charged and was not (no entry although its accounting day has
   passed, or an entry without credits, coins or a fee); `unbilled_amount` is what it would
@@ -22,6 +23,7 @@ WEEKLY with BYDAY, MONTHLY; COUNT, UNTIL, INTERVAL; minus `exdates`), dated in t
 time zone; "today" is the last day the staged OfficeRnD data shows activity (`as_of`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -198,6 +200,7 @@ def classify_occurrence(
     is_free: bool = False,
     entry: Entry | None = None,
     fee: tuple[Decimal | None, str | None] | None = None,  # (amount, invoice id) of the fee
+    holds_credits_on: Callable[[date], bool] | None = None,  # the holder, on a later day
 ) -> Classified:
     """How OfficeRnD accounted (or should have accounted) one occurrence."""
     if is_cancelled:
@@ -233,6 +236,11 @@ def classify_occurrence(
         return Classified("free")
     # Not accounted: when should it have been? (A credit holder waits for the 1st.)
     day = booking_rules.accounting_date(created, occurrence, holder_has_credits, is_recurring)
+    month_start = booking_rules.first_of_month(occurrence)
+    if day < month_start and holds_credits_on is not None and holds_credits_on(day):
+        # Credits or coins arrived between booking and accounting day: OfficeRnD holds a fee
+        # for a holder of credits until the 1st of the booking's month.
+        day = month_start
     if day > as_of:
         return Classified("pending", invoiceable_from=day)
     return Classified(
@@ -301,11 +309,19 @@ def build_booking_accounting(
     for values in bookings:
         rows += _classify_booking(dict(zip(columns, values, strict=True)), fees, allowances, as_of)
     frame = pd.DataFrame(rows, columns=_ROW_COLUMNS)
+    # Decimals travel as text: DuckDB would infer a too-narrow DECIMAL from a sample of an
+    # object column and fail on a larger value further down.
+    for column in _DECIMAL_COLUMNS:
+        frame[column] = [None if v is None or v != v else str(v) for v in frame[column]]
     conn.register("booking_rows", frame)
+    casts = ", ".join(f"{c}::{t} AS {c}" for c, t in _DECIMAL_COLUMNS.items())
     try:
         conn.execute("BEGIN TRANSACTION")
         conn.execute(DDL)
-        conn.execute("INSERT INTO core.booking_accounting BY NAME SELECT * FROM booking_rows")
+        conn.execute(
+            f"INSERT INTO core.booking_accounting BY NAME "
+            f"SELECT * REPLACE ({casts}) FROM booking_rows"
+        )
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
@@ -333,6 +349,13 @@ def booking_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
     }
 
 
+_DECIMAL_COLUMNS = {
+    "hours": "DECIMAL(18, 4)",
+    "credits_used": "DECIMAL(18, 4)",
+    "coins_used": "DECIMAL(18, 2)",
+    "fee_amount": "DECIMAL(18, 2)",
+    "unbilled_amount": "DECIMAL(18, 2)",
+}
 _ROW_COLUMNS = [
     "booking_id",
     "occurrence_date",
@@ -415,6 +438,7 @@ def _classify_booking(booking: dict, fees: dict, allowances: dict, as_of: date) 
             is_free=booking["is_free"],
             entry=entry,
             fee=fees.get(entry.fee_id) if entry and entry.fee_id else None,
+            holds_credits_on=holder.holds_any if holder else None,
         )
         rows.append(
             {

@@ -164,6 +164,8 @@ def resolve_keys(mapping: Mapping, keys: pd.DataFrame) -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(out, columns=[*KEY_COLUMNS, *_RESOLVED])
+    # As text: DuckDB infers a DECIMAL width from a sample of an object column.
+    frame["vat_percent"] = [None if v is None else str(v) for v in frame["vat_percent"]]
     return frame.astype({"account": "Int64", "vat_account": "Int64"})
 
 

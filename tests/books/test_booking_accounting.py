@@ -260,3 +260,36 @@ def test_classify_occurrence_rules():
     assert (empty.outcome, empty.unbilled_amount) == ("unbilled", D("675.00"))
     early = classify_occurrence(**{**common, "as_of": date(2026, 8, 31)})
     assert (early.outcome, early.invoiceable_from) == ("pending", date(2026, 9, 1))
+
+
+def test_credits_that_arrive_before_the_accounting_day_hold_the_fee_to_the_first():
+    # Booked 7 Oct (no credits then) for 25 Dec, weekly: accounted two months ahead, on
+    # 25 Oct; but a membership with coins began 18 Oct, so on 25 Oct the holder has coins
+    # and OfficeRnD holds the fee until 1 December.
+    def holds(day: date) -> bool:
+        return day >= date(2026, 10, 18)
+
+    got = classify_occurrence(
+        occurrence=date(2026, 12, 25),
+        created=date(2026, 10, 7),
+        hours=D(1),
+        hourly_rate=D(450),
+        as_of=date(2026, 11, 20),
+        holder_has_credits=False,
+        is_recurring=True,
+        holds_credits_on=holds,
+    )
+    assert (got.outcome, got.invoiceable_from) == ("pending", date(2026, 12, 1))
+    # Without the coins it was due on 25 Oct (two months before): unbilled by 20 Nov.
+    due = classify_occurrence(
+        occurrence=date(2026, 12, 25),
+        created=date(2026, 10, 7),
+        hours=D(1),
+        hourly_rate=D(450),
+        as_of=date(2026, 11, 20),
+        holder_has_credits=False,
+        is_recurring=True,
+    )
+    assert (due.outcome, due.invoiceable_from, due.unbilled_amount) == (
+        "unbilled", date(2026, 10, 25), D("450.00"),
+    )  # fmt: skip
