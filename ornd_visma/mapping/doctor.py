@@ -10,7 +10,9 @@ Against Visma (each entity's company): every account the mapping names exists an
 every VAT code exists; each location's and floor's cost-center item exists and is active in
 dimension 1 / 2 (a missing item is a warning: posting creates items from the mapping; an
 inactive one is an error); in invoice mode every article exists, is active, and its coding's
-VAT rate is the rule's; the rounding setting agrees with `DomesticCurrencyRounding`.
+VAT rate is the rule's; the rounding setting agrees with `DomesticCurrencyRounding`; each
+revenue account carries the VAT code its lines are booked with (a warning otherwise: Visma's
+VAT report takes a voucher row's code from its account).
 
 The Visma side needs only `list_all(path, params=None) -> list[dict]` (and `get(path)` for the
 company settings, when there), so any client that pages `{Meta, Data}` lists will do.
@@ -377,6 +379,46 @@ def check_visma(mapping: Mapping, visma: VismaLister, entity: str) -> list[Findi
     return out
 
 
+def check_vat_codes(
+    mapping: Mapping, data: OfficeRnDData, visma: VismaLister, entity: str
+) -> list[Finding]:
+    """Each revenue account a used combination lands on should carry, in Visma, the VAT code
+    the line is booked with: Visma's VAT report takes a voucher row's code from its account."""
+    codes = {c.get("Id"): c.get("Code") for c in visma.list_all("vatcodes")}
+    accounts = {int(a["Number"]): codes.get(a.get("VatCodeId")) for a in visma.list_all("accounts")}
+    seen: dict[tuple[int, str], list[str]] = {}
+    for account_code, plan, plan_type, kind, tax in used_combinations(data):
+        names = {
+            "revenue_account": (account_code,),
+            "plan": (plan,),
+            "plan_type": (plan_type,),
+            "fee_kind": (kind,),
+            "tax_rate": (tax,),
+        }
+        rule = mapping.revenue_rule(names)
+        vat = mapping.find(mapping.vat, tax)
+        if rule is None or vat is None:
+            continue  # reported by check_officernd
+        account, code = rule.account, vat.vat_code
+        if vat.vat_treatment == "reverse_charge":
+            account, code = mapping.reverse_charge.account, mapping.reverse_charge.vat_code
+        if not rules.is_revenue_account(account) or account not in accounts:
+            continue
+        if accounts[account] != code:
+            seen.setdefault((account, code), []).append(f"{account_code} × {tax}")
+    return [
+        Finding(
+            "warning",
+            f"Visma ({entity})",
+            f"account {account} has VAT code {accounts[account] or '(none)'} in Visma, but "
+            f"{', '.join(sorted(set(uses)))} is booked on it with VAT code {code}",
+            f"give account {account} VAT code {code} in Visma, or map these lines to an "
+            "account that has it (Visma's VAT report follows the account's code)",
+        )
+        for (account, code), uses in sorted(seen.items())
+    ]
+
+
 def _visma_mode(value: int) -> str:
     return "whole_krona" if value == 1 else "none"
 
@@ -562,6 +604,8 @@ def diagnose(
     for entity, client in (clients or {}).items():
         try:
             findings += check_visma(mapping, client, entity)
+            if officernd is not None:
+                findings += check_vat_codes(mapping, officernd, client, entity)
         except Exception as error:  # the finding says what went wrong, doctor goes on
             url = getattr(getattr(client, "settings", None), "api_url", "")
             findings.append(

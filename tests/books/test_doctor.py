@@ -65,6 +65,26 @@ def test_the_example_is_complete_for_generated_data_and_the_sandbox(small_dir, v
     missing_items = [f for f in findings if "cost center items not yet in dimension 1" in f.what]
     assert missing_items and "STH" in missing_items[0].what
     assert "posting step creates them" in missing_items[0].fix
+    # Every revenue account carries the VAT code its lines are booked with.
+    assert not [f for f in findings if "has VAT code" in f.what]
+
+
+def test_a_revenue_account_with_another_vat_code_is_a_warning(small_dir, visma, tmp_path):
+    _, client = visma
+    data = yaml.safe_load(Path(SANDBOX_MAPPING).read_text(encoding="utf-8"))
+    for rule in data["revenue"]:
+        if rule["revenue_account"] == "CATERING":
+            rule["account"] = 3001  # a 25 % account (VAT code 10) for 12 % catering
+    path = tmp_path / "catering.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    findings = diagnose(load_mapping(path), officernd_from_dataset(small_dir), {"main": client})
+    (warning,) = [f for f in findings if "has VAT code" in f.what]
+    assert warning.severity == "warning"
+    assert warning.what == (
+        "account 3001 has VAT code 10 in Visma, but CATERING × SE12 is booked on it with VAT "
+        "code 11"
+    )
+    assert "give account 3001 VAT code 11" in warning.fix
 
 
 def test_every_gap_is_one_finding_naming_the_fix(small_dir, visma, tmp_path):
