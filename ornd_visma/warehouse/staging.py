@@ -18,6 +18,7 @@ import pandas as pd
 
 from ornd_visma.officernd.collections import COLLECTIONS, Collection
 from ornd_visma.validation import References, ValidationResult, ddl, validate
+from ornd_visma.validation.columns import COLUMNS
 
 UNPLACED_CHECK = "business_date_parses"
 DIMENSIONS = tuple(c for c in COLLECTIONS if c.business_date is None)
@@ -117,6 +118,16 @@ def load_references(conn: duckdb.DuckDBPyConnection) -> References:
     )
 
 
+def _decimals_as_text(collection: Collection, frame: pd.DataFrame) -> pd.DataFrame:
+    """Money and numbers reach DuckDB as text, cast by the target column's DECIMAL type:
+    from a column of `Decimal` objects DuckDB guesses one width from a sample of the rows,
+    and a larger amount after the sample no longer fits (`DECIMAL(7,2)`)."""
+    for column in COLUMNS[collection.name]:
+        if column.kind in ("money", "number") and column.name in frame:
+            frame[column.name] = [None if v is None else str(v) for v in frame[column.name]]
+    return frame
+
+
 def _write(
     conn,
     collection: Collection,
@@ -129,7 +140,7 @@ def _write(
     """Replace the scope's staging rows and quarantine rows in one transaction."""
     table = collection.table_name
     now = datetime.now(UTC).replace(tzinfo=None)
-    valid = result.valid.copy()
+    valid = _decimals_as_text(collection, result.valid.copy())
     valid["business_date"] = [partition_of(p) for p in valid["payload"]]
     quarantined = result.quarantined_per_record()
     quarantined["partition_date"] = [partition_of(p) for p in quarantined["payload"]]

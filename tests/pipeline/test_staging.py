@@ -50,3 +50,31 @@ def test_rerunning_a_window_keeps_first_seen_and_changes_nothing(tmp_path):
     # Everything but last_seen is the same; first_seen survives the re-run.
     assert again[0][:-1] == first[0][:-1]
     assert again[0][1] == "currency_is_base" and again[0][5] == date(2026, 9, 1)
+
+
+def test_an_amount_larger_than_the_first_thousand_fits(tmp_path):
+    """DuckDB sizes a column of Decimal objects from a sample of its rows (every n-th): an
+    amount between the sampled rows must not overflow that guess."""
+    charges = collection("charges")
+    records = [
+        {
+            "_id": f"{n:024x}",
+            "amount": Decimal("138966.92") if n == 2501 else Decimal("1.00"),
+            "currency": "SEK",
+            "date": "2026-09-01T00:00:00.000Z",
+            "status": "success",
+            "payment": "a" * 24,
+        }
+        for n in range(5001)
+    ]
+    conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    ensure_raw(conn, charges)
+    page = dumps({"results": records, "rangeStart": 1, "rangeEnd": len(records)})
+    write_pages(conn, charges, [page], "run-1", datetime.now(UTC).replace(tzinfo=None))
+    staged = stage_fact_window(conn, charges, date(2026, 9, 1), date(2026, 9, 2))
+    assert (staged.valid, staged.quarantined_records) == (5001, 0)
+    [(total, largest)] = conn.execute(
+        "SELECT sum(amount), max(amount) FROM staging.charges"
+    ).fetchall()
+    # 5000 × 1.00 + 138 966.92 = 143 966.92
+    assert (total, largest) == (Decimal("143966.92"), Decimal("138966.92"))
