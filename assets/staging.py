@@ -84,9 +84,10 @@ def _checks(c: Collection) -> list[dg.AssetCheckSpec]:
             dg.AssetCheckSpec(
                 DOCUMENTS_COMPLETE,
                 asset=staging_key(c),
-                blocking=True,
-                description="No staged credit note points at a quarantined invoice: a "
-                "document the books need is missing, so nothing downstream may post.",
+                description="No staged credit note points at a quarantined invoice. Warns "
+                "with the list: the books hold each such credit note (`core.documents`, "
+                "status held, with the reason), so one bad invoice does not stop the rest "
+                "from posting.",
             )
         )
     if c.name in BOOKS_REFERENCES:
@@ -122,6 +123,7 @@ def _result(
                 check_name=DOCUMENTS_COMPLETE,
                 asset_key=staging_key(c),
                 passed=not orphans,
+                severity=dg.AssetCheckSeverity.WARN,
                 metadata={
                     "credit_notes_without_invoice": dg.MetadataValue.md(
                         "\n".join(
