@@ -125,6 +125,15 @@ class Outbox:
     def for_document(self, document_id: str) -> list[Row]:
         return self._rows("document_id = ? ORDER BY created_at, outbox_key", [document_id])
 
+    def for_window(self, start: date, end: date) -> list[Row]:
+        """The rows of the documents `core.documents` has in [start, end)."""
+        return self._rows(
+            """document_id IN (SELECT document_id FROM core.documents
+                               WHERE business_date >= ? AND business_date < ?)
+               ORDER BY created_at, outbox_key""",
+            [start, end],
+        )
+
     def in_state(self, states: tuple[str, ...], entity: str | None = None) -> list[Row]:
         marks = ", ".join("?" for _ in states)
         where = f"state IN ({marks})" + (" AND entity = ?" if entity else "")

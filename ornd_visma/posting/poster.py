@@ -30,6 +30,7 @@ refused), and every path out of `sent` other than `confirmed` goes through a loo
 Visma by the row's unique tag. A dry run sends nothing: it has no client at all.
 """
 
+import dataclasses
 import json
 import time
 from collections import Counter
@@ -129,6 +130,11 @@ class Poster:
         self._sleep = sleep
         self._directories: dict[str, Directory] = {}
         self._customers_planned: set[str] = set()
+        self._prefetched: dict[str, list[Row]] | None = None
+        self._refetch: set[str] = set()  # documents whose rows changed after the prefetch
+        self._holds: dict[str, str] | None = None
+        self._customer_keys: set[str] | None = None
+        self._customer_records: dict[tuple[str, str], dict | None] = {}
         self._reached: set[str] = set()
         for client in self.clients.values():
             client.on_exchange = self.outbox.record
@@ -253,8 +259,22 @@ class Poster:
         lines: dict[str, list[dict]] = {}
         for line in _dicts(self.conn.execute(LINES_SQL, params)):
             lines.setdefault(line["document_id"], []).append(line)
-        for doc in docs:
-            self._plan_document(doc, lines.get(doc["document_id"], []))
+        # one read of the window's outbox rows, holds and customers instead of one per document
+        self._prefetched = {}
+        for row in self.outbox.for_window(start, end):
+            self._prefetched.setdefault(row.document_id, []).append(row)
+        self._holds = dict(
+            self.conn.execute("SELECT document_id, reason FROM posting.holds").fetchall()
+        )
+        self._customer_keys = {
+            k for (k,) in self.conn.execute(
+                "SELECT outbox_key FROM posting.outbox WHERE kind = 'customer'").fetchall()
+        }  # fmt: skip
+        try:
+            for doc in docs:
+                self._plan_document(doc, lines.get(doc["document_id"], []))
+        finally:
+            self._prefetched = None
         self._plan_voided(start, end)
 
     def _plan_document(self, doc: dict, lines: list[dict]) -> None:
@@ -269,7 +289,9 @@ class Poster:
             reasons.append(f"entity {entity!r} is not in the mapping's entities")
         if (doc["currency"] or "SEK") != "SEK":
             reasons.append(f"currency {doc['currency']}: only SEK documents are posted")
-        manual = self.outbox.manual_hold(ident)
+        manual = (
+            self._holds.get(ident) if self._holds is not None else self.outbox.manual_hold(ident)
+        )
         if manual:
             reasons.append(f"held by hand: {manual}")
         payload: dict = {}
@@ -319,7 +341,8 @@ class Poster:
         amount: Decimal | None,
         correct: bool | None = None,
     ) -> None:
-        existing = [r for r in self.outbox.for_document(document_id) if r.outbox_key != key]
+        all_rows = self._rows_of(document_id)
+        existing = [r for r in all_rows if r.outbox_key != key]
         if any(r.state == "sent" for r in existing):
             return  # unknown whether an older revision is in Visma: wait for recovery
         live = self._live_unreversed(existing)
@@ -340,7 +363,7 @@ class Poster:
         empty = payload and not _moves_money(payload)
         state = "held" if reasons else ("skipped" if empty else self._fresh_state())
         reason = "; ".join(reasons) or ("nothing to book: all amounts are zero" if empty else None)
-        current = self.outbox.get(key)
+        current = next((r for r in all_rows if r.outbox_key == key), None)
         if current is None:
             self.outbox.insert(
                 key, kind=kind, entity=entity, document_id=document_id, revision=revision,
@@ -349,13 +372,23 @@ class Poster:
                 hold_reason=reason,
             )  # fmt: skip
             self.summary.planned[state] += 1
-            current = self.outbox.get(key)
-        elif current.state in OPEN and not self.dry_run:
-            if state == "held" or current.state in ("held", "would_post"):
-                self.outbox.set_state(key, state, reason)
-            current = self.outbox.get(key)
-        assert current is not None
+            current = Row(key, kind, entity, document_id, document_number, revision,
+                          business_date, location, amount, payload, None, state, reason, 0,
+                          None, None, None, None)  # fmt: skip
+        elif (
+            current.state in OPEN
+            and not self.dry_run
+            and (state == "held" or current.state in ("held", "would_post"))
+        ):
+            self.outbox.set_state(key, state, reason)
+            current = dataclasses.replace(current, state=state, hold_reason=reason)
         self._note(current)
+
+    def _rows_of(self, document_id: str) -> list[Row]:
+        """The document's outbox rows: from the window's prefetch when there is one."""
+        if self._prefetched is not None and document_id not in self._refetch:
+            return self._prefetched.get(document_id, [])
+        return self.outbox.for_document(document_id)
 
     def _live_unreversed(self, rows: list[Row]) -> list[Row]:
         reversed_keys = {r.reverses for r in rows if r.kind == "reversal"}
@@ -368,6 +401,7 @@ class Poster:
         ]
 
     def _plan_reversal(self, old: Row, why: str) -> None:
+        self._refetch.add(old.document_id)
         key = outbox_key("R", old.document_id, old.revision)
         if self._invoice_mode_row(old):
             payload = payloads.invoice_reversal(old.payload, key, old.outbox_key)
@@ -398,11 +432,13 @@ class Poster:
                 self._plan_reversal(old, "gone from OfficeRnD's books (voided)")
 
     def _customer_record(self, customer_id: str, customer_type: str) -> dict | None:
-        table = "companies" if customer_type == "company" else "members"
-        found = self.conn.execute(
-            f"SELECT payload FROM staging.{table} WHERE id = ?", [customer_id]
-        ).fetchone()
-        return json.loads(found[0]) if found else None
+        if not self._customer_records:
+            for kind, table in (("company", "companies"), ("member", "members")):
+                for ident, payload in self.conn.execute(
+                    f"SELECT id, payload FROM staging.{table}"
+                ).fetchall():
+                    self._customer_records[(kind, ident)] = json.loads(payload)
+        return self._customer_records.get((customer_type, customer_id))
 
     def _plan_customer(self, entity: str, customer_id: str, customer_type: str) -> list[str]:
         """Plan the customer's current version in `entity`; the reasons a document of it must
@@ -418,7 +454,12 @@ class Poster:
         if key in self._customers_planned:
             return []
         self._customers_planned.add(key)
-        if self.outbox.get(key) is None:
+        exists = (
+            key in self._customer_keys
+            if self._customer_keys is not None
+            else self.outbox.get(key) is not None
+        )
+        if not exists:
             if not self.dry_run:
                 for old in self.outbox.for_document(customer_id):
                     if old.entity == entity and old.state in OPEN:
