@@ -178,6 +178,7 @@ def reconcile(
             "day": day, "location": loc, "vat_percent": pct,
             "officernd_net": o.net, "officernd_vat": o.vat,
             "warehouse_net": w.net, "warehouse_vat": w.vat,
+            "posted_net": c.net, "posted_vat": c.vat,  # the warehouse's confirmed documents
             "visma_net": v.net if clients is not None else None,
             "visma_vat": v.vat if clients is not None else None,
         }  # fmt: skip
@@ -185,7 +186,7 @@ def reconcile(
         if (o.net, o.vat) != (w.net, w.vat):
             result.books_mismatches.append(row)
         if clients is not None and (c.net, c.vat) != (v.net, v.vat):
-            result.mismatches.append({**row, "confirmed_net": c.net, "confirmed_vat": c.vat})
+            result.mismatches.append(row)
     return result
 
 

@@ -134,7 +134,7 @@ def _reconciliation(warehouse: Path, first: date) -> dict[str, Any]:
         "outbox": states,
         "totals": {
             side: (total(side, "net"), total(side, "vat"))
-            for side in ("officernd", "warehouse", "visma")
+            for side in ("officernd", "warehouse", "posted", "visma")
         },
     }
 
@@ -232,11 +232,13 @@ def _format_posting(report: DemoReport) -> list[str]:
         f"{state} {n}" for state, n in sorted(recon["outbox"].items()))]  # fmt: skip
     out += ["", "Reconciliation, per day × location × VAT rate "
             f"({recon['buckets']} buckets), net / VAT:"]  # fmt: skip
+    labels = {"officernd": "OfficeRnD JSON", "warehouse": "warehouse (core)",
+              "posted": "  of which posted", "visma": "Visma, read back"}  # fmt: skip
     for side, (net, vat) in recon["totals"].items():
-        out.append(f"  {side:<10}{net:>16}{vat:>14}")
+        out.append(f"  {labels[side]:<18}{net:>16}{vat:>14}")
     verdict = "all equal to the öre" if not (recon["mismatches"] or recon["books_mismatches"]) \
         else "MISMATCH"  # fmt: skip
-    out.append(f"  OfficeRnD = warehouse = Visma: {verdict}; "
+    out.append(f"  OfficeRnD = warehouse, and Visma = what was posted, in every bucket: {verdict}; "
                f"duplicates in Visma: {len(recon['duplicates'])}")  # fmt: skip
     for row in (recon["mismatches"] + recon["books_mismatches"])[:10]:
         out.append(f"    {row}")
