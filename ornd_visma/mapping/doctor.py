@@ -166,6 +166,19 @@ def used_combinations(data: OfficeRnDData) -> Counter:
 def check_officernd(mapping: Mapping, data: OfficeRnDData) -> list[Finding]:
     where = f"mapping vs OfficeRnD ({data.source})" if data.source else "mapping vs OfficeRnD"
     out: list[Finding] = []
+    if mapping.posting_mode == "invoices":
+        # The API does not tell whether OfficeRnD sends and charges its own invoices, so this
+        # is said on every check rather than detected.
+        out.append(
+            Finding(
+                "warning",
+                where,
+                "`posting_mode: invoices`: Visma issues the invoices, so OfficeRnD must not "
+                "send or charge its own, or members are charged twice",
+                "in OfficeRnD, Settings / Billing Settings / Billing Rules: turn auto-send and "
+                "auto-charge off (or use `posting_mode: ledger`)",
+            )
+        )
     locations = _by_id(data["locations"])
     for loc in locations.values():
         if mapping.find(mapping.locations, loc.get("code"), loc["_id"]) is None:

@@ -147,6 +147,8 @@ def test_an_inactive_account_and_an_invoice_mode_article_gap(small_dir, visma, t
         # 13 rules, each with its own article, MEMBERSHIP exists: 12 to create.
         assert len(missing_articles) == 12, missing_articles
         assert not any("article MEMBERSHIP " in e for e in missing_articles)
+        warnings = [f.what for f in findings if f.severity == "warning"]
+        assert any("charged twice" in w for w in warnings), warnings
     finally:
         ok(api.put(f"/accounts/{year}/3590", json={**account, "IsActive": True}), 200)
 
