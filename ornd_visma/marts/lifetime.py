@@ -15,12 +15,10 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from importlib.resources import files
 
 import duckdb
 
-from ornd_visma.marts.comments import apply_comments
-from ornd_visma.marts.functions import registered
+from ornd_visma.marts.build import rebuild
 from ornd_visma.marts.mrr import LTV_TRAILING_MONTHS
 from ornd_visma.marts.revenue import table_exists
 
@@ -46,19 +44,13 @@ def build_lifetime(
         else "SELECT NULL::VARCHAR AS customer_id, NULL::DATE AS service_date, "
         "NULL::DECIMAL(18, 2) AS amount WHERE false"
     )
-    sql = files("ornd_visma.marts").joinpath("lifetime.sql").read_text()
-    with registered(conn):
-        conn.execute("SET VARIABLE marts_as_of = $1::DATE", [as_of])
-        conn.execute("SET VARIABLE marts_ltv_months = $1::INTEGER", [ltv_months])
-        conn.execute(f"CREATE OR REPLACE TEMP VIEW _lifetime_revenue AS {source}")
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            conn.execute(sql)
-            apply_comments(conn, ["customer_lifetime"])
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
+    rebuild(
+        conn,
+        "lifetime.sql",
+        ["customer_lifetime"],
+        variables={"marts_as_of": (as_of, "DATE"), "marts_ltv_months": (ltv_months, "INTEGER")},
+        views={"_lifetime_revenue": source},
+    )
     ((customers, active, revenue),) = conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE active), coalesce(sum(revenue_to_date), 0) "
         "FROM marts.customer_lifetime"

@@ -19,12 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from importlib.resources import files
 
 import duckdb
 
-from ornd_visma.marts.comments import apply_comments
-from ornd_visma.marts.functions import registered
+from ornd_visma.marts.build import rebuild
 
 COST_ACCOUNTS = range(4000, 9000)
 
@@ -116,21 +114,18 @@ def build_margin(
             "INSERT INTO _costs VALUES (?, ?, ?, ?)",
             [(c.month, c.cost_center_item, c.amount, c.rows) for c in costs],
         )
-    sql = files("ornd_visma.marts").joinpath("margin.sql").read_text()
-    with registered(conn):
-        conn.execute("SET VARIABLE marts_costs_read = $1::BOOLEAN", [costs is not None])
-        conn.execute(
-            "SET VARIABLE marts_unavailable_reason = $1::VARCHAR",
-            [unavailable_reason or "Visma costs were not read"],
-        )
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            conn.execute(sql)
-            apply_comments(conn, ["margin_monthly"])
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
+    rebuild(
+        conn,
+        "margin.sql",
+        ["margin_monthly"],
+        variables={
+            "marts_costs_read": (costs is not None, "BOOLEAN"),
+            "marts_unavailable_reason": (
+                unavailable_reason or "Visma costs were not read",
+                "VARCHAR",
+            ),
+        },
+    )
     ((months, available),) = conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE costs_available) FROM marts.margin_monthly"
     ).fetchall()

@@ -41,12 +41,10 @@ Policy (where the metric vendors differ, the choice made here; each is one place
 
 from dataclasses import dataclass
 from datetime import date
-from importlib.resources import files
 
 import duckdb
 
-from ornd_visma.marts.comments import apply_comments
-from ornd_visma.marts.functions import registered
+from ornd_visma.marts.build import rebuild
 
 LTV_TRAILING_MONTHS = 6
 # The policy in short, for the asset descriptions in the Dagster UI (the docstring has it all).
@@ -78,19 +76,16 @@ def build_mrr(
     `staging.memberships` and `staging.plans`, through `as_of`'s month, in one transaction."""
     if ltv_months < 1:
         raise ValueError(f"ltv_months must be at least 1, not {ltv_months}")
-    sql = files("ornd_visma.marts").joinpath("mrr.sql").read_text()
-    with registered(conn):
-        conn.execute("SET VARIABLE marts_as_of = $1::DATE", [as_of])
-        conn.execute("SET VARIABLE marts_prices_include_vat = $1::BOOLEAN", [prices_include_vat])
-        conn.execute("SET VARIABLE marts_ltv_months = $1::INTEGER", [ltv_months])
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            conn.execute(sql)
-            apply_comments(conn, ["mrr_monthly", "mrr_movements", "kpis_monthly"])
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
+    rebuild(
+        conn,
+        "mrr.sql",
+        ["mrr_monthly", "mrr_movements", "kpis_monthly"],
+        variables={
+            "marts_as_of": (as_of, "DATE"),
+            "marts_prices_include_vat": (prices_include_vat, "BOOLEAN"),
+            "marts_ltv_months": (ltv_months, "INTEGER"),
+        },
+    )
     months, customers, mrr = conn.execute(
         """
         SELECT

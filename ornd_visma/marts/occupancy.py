@@ -27,11 +27,10 @@ Conventions (OfficeRnD's "How we calculate occupancy"; where it is silent, the c
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from importlib.resources import files
 
 import duckdb
 
-from ornd_visma.marts.comments import apply_comments
+from ornd_visma.marts.build import rebuild
 from ornd_visma.marts.functions import registered
 
 DEFAULT_HOTDESK_COEFFICIENT = Decimal(1)
@@ -74,19 +73,17 @@ def build_occupancy(
     """Rebuild `marts.occupancy_daily` and `marts.occupancy_monthly` through `as_of`, in one
     transaction."""
     coefficient = hotdesk_coefficient(coefficient)
-    sql = files("ornd_visma.marts").joinpath("occupancy.sql").read_text()
-    with registered(conn):
-        conn.execute("SET VARIABLE marts_as_of = $1::DATE", [as_of])
-        conn.execute("SET VARIABLE marts_hotdesk_coefficient = $1::DECIMAL(18, 6)", [coefficient])
-        conn.execute("SET VARIABLE marts_default_primary = $1::VARCHAR[]", [list(primary_types)])
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            conn.execute(sql)
-            apply_comments(conn, ["occupancy_daily", "occupancy_monthly"])
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
+    rebuild(
+        conn,
+        "occupancy.sql",
+        ["occupancy_daily", "occupancy_monthly"],
+        variables={
+            "marts_as_of": (as_of, "DATE"),
+            "marts_hotdesk_coefficient": (coefficient, "DECIMAL(18, 6)"),
+            "marts_default_primary": (list(primary_types), "VARCHAR[]"),
+        },
+    )
+    with registered(conn):  # the summary divides exactly too
         days, groups = conn.execute(
             "SELECT count(DISTINCT date), count(DISTINCT (location, floor, resource_type)) "
             "FROM marts.occupancy_daily"

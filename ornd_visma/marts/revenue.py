@@ -24,12 +24,10 @@ Choices where the references are unsure:
 
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib.resources import files
 
 import duckdb
 
-from ornd_visma.marts.comments import apply_comments
-from ornd_visma.marts.functions import registered
+from ornd_visma.marts.build import rebuild
 
 DESK_REVENUE_CLASSES = ("membership", "private_office")
 SCHEDULE = "core.revenue_schedule"
@@ -79,18 +77,13 @@ def build_revenue(
     else:
         columns = ", ".join(f"NULL::{kind} AS {name}" for name, kind in SCHEDULE_COLUMNS.items())
         source = f"SELECT {columns} WHERE false"
-    sql = files("ornd_visma.marts").joinpath("revenue.sql").read_text()
-    with registered(conn):
-        conn.execute("SET VARIABLE marts_desk_classes = $1::VARCHAR[]", [list(desk_classes)])
-        conn.execute(f"CREATE OR REPLACE TEMP VIEW _revenue_source AS {source}")
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            conn.execute(sql)
-            apply_comments(conn, ["revenue_daily", "revenue_monthly"])
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
+    rebuild(
+        conn,
+        "revenue.sql",
+        ["revenue_daily", "revenue_monthly"],
+        variables={"marts_desk_classes": (list(desk_classes), "VARCHAR[]")},
+        views={"_revenue_source": source},
+    )
     ((days, revenue),) = conn.execute(
         "SELECT count(DISTINCT date), coalesce(sum(amount), 0) FROM marts.revenue_daily"
     ).fetchall()
