@@ -4,7 +4,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.partitions import daily_partitions
+from assets.partitions import business_date_window, daily_partitions
 from assets.staging import DIMENSION_ORDER, staging_key
 from ornd_visma.books.booking_accounting import build_booking_accounting
 from ornd_visma.books.invoice_lines import build_documents
@@ -26,14 +26,6 @@ NO_UNBILLED_USAGE = "no_unbilled_usage"
 
 _STAGED_FACTS = [staging_key(collection(name)) for name in ("payments", "fees", "bookings")]
 _STAGED_DIMENSIONS = [staging_key(c) for c in DIMENSION_ORDER]
-
-
-def _window(context: dg.AssetExecutionContext):
-    """The run's business-date window; the latest one is open-ended, as in staging."""
-    window = context.partition_time_window
-    latest = daily_partitions.get_last_partition_window()
-    end = None if latest is not None and window.end >= latest.end else window.end.date()
-    return window.start.date(), end
 
 
 def _held_markdown(held: list[tuple[str, str, list[str]]], limit: int = 50) -> str:
@@ -85,7 +77,7 @@ def invoice_books(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource, mapping: MappingResource
 ):
     """Derive the window's documents and invoice lines from staging and the mapping."""
-    start, end = _window(context)
+    start, end = business_date_window(context)
     the_mapping = mapping.load()
     with warehouse.get_connection() as conn:
         result = build_documents(conn, the_mapping, start, end, the_mapping.rounding_mode())
@@ -130,7 +122,7 @@ def revenue_schedule(context: dg.AssetExecutionContext, warehouse: DuckDBResourc
     """Each ready line's net revenue by day of service: memberships and multi-month plans
     spread by day over their service period, booking fees and usage on the day of use; per
     line the days add up to its net amount to the öre."""
-    start, end = _window(context)
+    start, end = business_date_window(context)
     with warehouse.get_connection() as conn:
         rows = build_revenue_schedule(conn, start, end)
     return dg.MaterializeResult(metadata={"dagster/row_count": rows})

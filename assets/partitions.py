@@ -1,6 +1,7 @@
 """The one daily partitioning every fact asset shares (business date, UTC)."""
 
 import os
+from datetime import date
 
 import dagster as dg
 
@@ -8,3 +9,13 @@ import dagster as dg
 PARTITIONS_START = os.environ.get("ORND_VISMA_START_DATE", "2024-11-01")
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START)
+
+
+def business_date_window(context: dg.AssetExecutionContext) -> tuple[date, date | None]:
+    """The run's business dates `[start, end)`. The latest window is open-ended (`end` None):
+    it also holds what is dated after it (a booking next month) until that day's window
+    takes it over."""
+    window = context.partition_time_window
+    latest = daily_partitions.get_last_partition_window()
+    open_end = latest is not None and window.end >= latest.end
+    return window.start.date(), None if open_end else window.end.date()

@@ -14,7 +14,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.books import DOCUMENTS, INVOICE_LINES, REVENUE_DEFERRALS
-from assets.partitions import daily_partitions
+from assets.partitions import business_date_window, daily_partitions
 from assets.staging import staging_key
 from ornd_visma.jsontext import dumps
 from ornd_visma.officernd.collections import collection
@@ -145,10 +145,7 @@ def visma_postings(
     exactly once through the outbox (`posting.outbox`, every request in `posting.audit`):
     ledger items with vouchers, or invoices from drafts (`posting_mode`); documents changed
     after posting corrected or held (`on_change`); then Visma read back and reconciled."""
-    window = context.partition_time_window
-    start, end = window.start.date(), window.end.date()
-    latest = daily_partitions.get_last_partition_window()
-    open_end = latest is not None and window.end >= latest.end
+    start, end = business_date_window(context)
     dry = _dry(context, config)
     the_mapping = mapping.load()
     if the_mapping.posting_mode == "invoices":
@@ -156,10 +153,10 @@ def visma_postings(
     with warehouse.get_connection() as conn, ExitStack() as stack:
         clients = None if dry else visma.clients(the_mapping, stack)
         poster = Poster(conn, the_mapping, clients, dry_run=dry, run_id=context.run.run_id)
-        summary = poster.run(start, None if open_end else end)
+        summary = poster.run(start, end)
         reachable = {e: c for e, c in (clients or {}).items() if e not in summary.unreachable}
         recon = reconcile(
-            conn, start, date(9999, 12, 31) if open_end else end, None if dry else reachable,
+            conn, start, end or date(9999, 12, 31), None if dry else reachable,
             skip_accounts={the_mapping.accounts.receivable, the_mapping.accounts.rounding},
         )  # fmt: skip
         rows = conn.execute("SELECT count(*) FROM posting.outbox").fetchone()[0]

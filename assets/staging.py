@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.extract import raw_key
-from assets.partitions import daily_partitions
+from assets.partitions import business_date_window, daily_partitions
 from ornd_visma.officernd.collections import Collection, collection
 from ornd_visma.validation import TYPED_COLUMNS
 from ornd_visma.warehouse.staging import (
@@ -190,11 +190,7 @@ def officernd_staging_dimensions(context: dg.AssetExecutionContext, warehouse: D
 )
 def officernd_staging_facts(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     """Validate the fact collections of the run's business-date window (one transaction each)."""
-    window = context.partition_time_window
-    latest = daily_partitions.get_last_partition_window()
-    start = window.start.date()
-    # The latest window is open-ended: it holds future-dated facts until their day comes.
-    end = None if latest is not None and window.end >= latest.end else window.end.date()
+    start, end = business_date_window(context)
     with warehouse.get_connection() as conn:
         for f in FACTS:
             if staging_key(f) in context.selected_asset_keys:
