@@ -66,7 +66,12 @@ def officernd_raw(
     """Pull the selected OfficeRnD collections into `raw`."""
     selected = [c for c in COLLECTIONS if raw_key(c) in context.selected_asset_keys]
     with officernd.client() as client, warehouse.get_connection() as conn:
-        results = extract_all(client, conn.cursor, selected, run_id=context.run.run_id)
+        # A retried attempt is a new pull: rows its failed predecessor committed for some
+        # collections must count as older copies, not as this pull's own duplicates.
+        run_id = context.run.run_id
+        if context.retry_number:
+            run_id = f"{run_id}-retry{context.retry_number}"
+        results = extract_all(client, conn.cursor, selected, run_id=run_id)
         for collection in selected:
             result = results[collection.name]
             table = f"raw.{collection.table_name}"

@@ -15,6 +15,7 @@ ours ≤ 1.3× bare, ≥ 2× faster than dlt, requests ≤ 1.05× the minimum, p
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -169,6 +170,12 @@ def main() -> None:
     parser.add_argument("--scale", default="large")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-dlt", action="store_true")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of bare and ours, alternated; medians are reported (dlt runs once)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "URL"))
     args = parser.parse_args()
     if args.child:
@@ -195,31 +202,44 @@ def main() -> None:
             dataset_dir, Path(state), OfficeRnDOptions(read_limit_per_minute=10_000_000)
         )
         with running(app) as url:
-            measured = {
-                kind: measure(kind, url)
-                for kind in ("bare", "ours", *(() if args.skip_dlt else ("dlt",)))
-            }
-    results = {kind: r for kind, r in measured.items() if r is not None}
+            rounds = [
+                {kind: measure(kind, url) for kind in ("bare", "ours")} for _ in range(args.repeat)
+            ]
+            dlt = None if args.skip_dlt else measure("dlt", url)
+    rounds = [r for r in rounds if None not in r.values()]
+    if not rounds:
+        sys.exit("every round failed")
 
     print(
         f"\n{sum(counts.values()):,} records in {len(counts)} collections; "
         f"minimum requests {minimum:,} (one page per 50 records, plus one token)\n"
     )
-    print(f"{'':6}{'seconds':>10}{'peak MiB':>10}{'requests':>10}{'records':>10}")
-    for kind, r in results.items():
+    print(f"{'':10}{'seconds':>10}{'peak MiB':>10}{'requests':>10}{'records':>10}")
+    rows = [(f"{kind} {n + 1}", r[kind]) for n, r in enumerate(rounds) for kind in r]
+    rows += [("dlt", dlt)] if dlt else []
+    for name, r in rows:
         print(
-            f"{kind:6}{r['seconds']:>10.1f}{r['peak_mib']:>10.0f}"
+            f"{name:10}{r['seconds']:>10.1f}{r['peak_mib']:>10.0f}"
             f"{r['requests'] if r['requests'] is not None else '-':>10}{r['records']:>10}"
         )
-    ours, bare = results["ours"], results["bare"]
-    print(f"\nours / bare time      {ours['seconds'] / bare['seconds']:.2f}  (target ≤ 1.30)")
-    if "dlt" in results:
-        print(
-            f"dlt / ours time       {results['dlt']['seconds'] / ours['seconds']:.2f}  "
-            "(target ≥ 2.00)"
-        )
+    # The machine is shared by the simulator and the contender: medians over alternated
+    # rounds, and each round's own ratio, so a slow minute does not decide the result.
+    ratios = [r["ours"]["seconds"] / r["bare"]["seconds"] for r in rounds]
+    ours = {
+        "seconds": statistics.median(r["ours"]["seconds"] for r in rounds),
+        "peak_mib": max(r["ours"]["peak_mib"] for r in rounds),
+        "requests": max(r["ours"]["requests"] for r in rounds),
+    }
+    bare_s = statistics.median(r["bare"]["seconds"] for r in rounds)
+    print(
+        f"\nmedian seconds        bare {bare_s:.1f}, ours {ours['seconds']:.1f}"
+        f"\nours / bare time      {statistics.median(ratios):.2f} median of rounds "
+        f"({', '.join(f'{x:.2f}' for x in ratios)})  (target ≤ 1.30)"
+    )
+    if dlt:
+        print(f"dlt / ours time       {dlt['seconds'] / ours['seconds']:.2f}  (target ≥ 2.00)")
     print(f"ours / min requests   {ours['requests'] / minimum:.3f}  (target ≤ 1.05)")
-    print(f"ours peak memory      {ours['peak_mib']:.0f} MiB  (target ≤ 1024)")
+    print(f"ours peak memory      {ours['peak_mib']:.0f} MiB, the largest round  (target ≤ 1024)")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@
 * A collection without it (`/memberships`, observed on staging) is pulled in full every run,
   and records no longer served are dropped (deleted in OfficeRnD). Incremental collections can
   be forced to a full pull (`full_refresh`) to pick up deletions.
-* Pages are written as they arrive, in batches; collections are pulled concurrently within the
+* Pages are written as they arrive, in batches, and each collection's pull is one transaction
+  (`RawPull`): a failed pull changes nothing. Collections are pulled concurrently within the
   client's read budget.
 
 We keep the whole record (no `$select`): the raw layer is the audit trail of what OfficeRnD
@@ -27,12 +28,12 @@ import duckdb
 
 from ornd_visma.officernd.client import OfficeRnDClient
 from ornd_visma.officernd.collections import Collection
-from ornd_visma.warehouse.raw import ensure_raw, finish_run, watermark_of, write_pages
+from ornd_visma.warehouse.raw import RawPull, ensure_raw, watermark_of
 
 WATERMARK_OVERLAP = timedelta(minutes=5)
 # A check-in is created at its start and closed at its end: re-read the last day's.
 START_OVERLAP = timedelta(days=1)
-BATCH_RECORDS = 2000
+BATCH_RECORDS = 5000
 DEFAULT_WORKERS = 4
 
 
@@ -73,45 +74,32 @@ def extract_collection(
     started = time.monotonic()
     extracted_at = datetime.now(UTC).replace(tzinfo=None)
     result = ExtractResult(collection.name, "full" if full else "incremental", 0, 0, 0, None)
-    newest: datetime | None = None
-    bodies: list[bytes] = []
-    pending = 0
-
-    def flush() -> None:
-        nonlocal newest, bodies, pending
-        written = write_pages(conn, collection, bodies, run_id, extracted_at, full=full)
-        result.business_dates |= written.changed_days
-        result.unplaced += written.unplaced
-        if written.newest and (newest is None or written.newest > newest):
-            newest = written.newest
-        bodies, pending = [], 0
-
-    for page, body in client.walk(collection.name, filters):
-        bodies.append(body)
-        pending += len(page["results"])
-        result.records += len(page["results"])
-        if pending >= BATCH_RECORDS:
-            flush()
-    flush()
-    if collection.incremental:
-        overlap = WATERMARK_OVERLAP if by == "modifiedAt" else START_OVERLAP
-        walk = timedelta(seconds=time.monotonic() - started)
-        if newest is not None:  # DuckDB gives naive UTC
-            result.watermark = _iso(newest.replace(tzinfo=UTC) - walk - overlap)
-        else:
-            result.watermark = watermark
-    result.requests = client.stats.by_collection.get(collection.name, 0) - requests_before
-    result.dropped = finish_run(
-        conn,
-        collection,
-        run_id,
-        full=full,
-        watermark=result.watermark,
-        records=result.records,
-        requests=result.requests,
-        finished_at=datetime.now(UTC).replace(tzinfo=None),
-        touched=result.business_dates,
-    )
+    pull = RawPull(conn, collection, run_id, extracted_at, full=full, batch_records=BATCH_RECORDS)
+    try:
+        for page, body in client.walk(collection.name, filters):
+            pull.add_page(body, len(page["results"]))
+        pull.flush()
+        progress = pull.progress
+        result.records = progress.records
+        result.business_dates = progress.changed_days
+        if collection.incremental:
+            overlap = WATERMARK_OVERLAP if by == "modifiedAt" else START_OVERLAP
+            walk = timedelta(seconds=time.monotonic() - started)
+            if progress.newest is not None:  # DuckDB gives naive UTC
+                newest = progress.newest.replace(tzinfo=UTC)
+                result.watermark = _iso(newest - walk - overlap)
+            else:
+                result.watermark = watermark
+        result.requests = client.stats.by_collection.get(collection.name, 0) - requests_before
+        result.dropped = pull.finish(
+            watermark=result.watermark,
+            requests=result.requests,
+            finished_at=datetime.now(UTC).replace(tzinfo=None),
+        )
+        result.unplaced = progress.unplaced
+    except BaseException:
+        pull.rollback()
+        raise
     return result
 
 

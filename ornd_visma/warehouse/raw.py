@@ -1,10 +1,11 @@
 """`raw.<table>`: every record as the API returned it (`payload`), with its id, `modifiedAt`
 and business date as typed columns, and the run that last wrote it.
 
-Records are written in batches as pages arrive, so memory does not grow with history. A record
-seen again replaces the copy an earlier run wrote; copies written by the same run are all kept,
-because a collection may hold one `_id` twice (validation quarantines both). A full pull ends by
-dropping the records it did not see (they were deleted in OfficeRnD).
+Each pull of a collection is one transaction (`RawPull`), written in batches as pages arrive,
+so memory does not grow with history. A record seen again replaces the copy an earlier run
+wrote; copies written by the same run are all kept, because a collection may hold one `_id`
+twice (validation quarantines both). A full pull ends by dropping the records it did not see
+(they were deleted in OfficeRnD).
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +14,9 @@ from importlib.resources import files
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from ornd_visma.jsontext import dumps
 from ornd_visma.officernd.collections import Collection
 
 
@@ -28,154 +31,232 @@ def ensure_raw(conn: duckdb.DuckDBPyConnection, collection: Collection) -> None:
             business_date DATE,          -- facts only; NULL when missing or malformed
             -- The record as received, JSON text (VARCHAR: casting to DuckDB's JSON type
             -- re-parses every record and costs ten times the insert; json_* functions and
-            -- `payload::JSON` work on it as it is).
-            payload VARCHAR NOT NULL,
+            -- `payload::JSON` work on it as it is). zstd: quicker to write than the default
+            -- string compressions DuckDB weighs at each checkpoint, and a third of the size.
+            payload VARCHAR USING COMPRESSION zstd NOT NULL,
             run_id VARCHAR NOT NULL,
             extracted_at TIMESTAMP NOT NULL
         )""")
 
 
 @dataclass
-class PagesWritten:
-    records: int
+class PullProgress:
+    records: int = 0
     changed_days: set[date] = field(default_factory=set)  # business dates of changed facts
     unplaced: int = 0  # changed facts without a parseable business date
     newest: datetime | None = None  # the largest value of the incremental field seen
 
 
-def _json_path(name: str) -> str:
-    return f"'$.\"{name}\"'"
+def _path(name: str) -> str:
+    return f'$."{name}"'
 
 
-def write_pages(
+class RawPull:
+    """One pull of a collection into `raw.<table>`, as one DuckDB transaction.
+
+    Page bodies are buffered as they arrive and written every `batch_records` records, so
+    memory does not grow with history; nothing is visible to readers until `finish` commits,
+    so a pull that fails half-way leaves the table as the last good pull left it (no half-new,
+    half-old copies for staging to mistake for duplicates) and the watermark where it was.
+
+    A full pull appends everything (`finish` drops every older copy). An incremental pull keeps
+    a record that comes back unchanged (the watermark overlap re-reads a few) and replaces one
+    that changed. Either way only real changes count as changed, and their business dates are
+    the partitions the pull touched.
+
+    DuckDB unnests `results` and reads `_id`, `modifiedAt` and the business date itself: no
+    record goes through Python. That matters because Python's share of a pull is serialised
+    by the GIL with the HTTP client's, while DuckDB works outside it. A first pull (nothing
+    older to compare with) inserts straight from the pages; later pulls stage each batch to
+    compare it with what is there.
+    """
+
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        collection: Collection,
+        run_id: str,
+        extracted_at: datetime,
+        *,
+        full: bool,
+        batch_records: int = 5000,
+    ) -> None:
+        self.conn, self.collection, self.run_id = conn, collection, run_id
+        self.extracted_at, self.full, self.batch_records = extracted_at, full, batch_records
+        self.table = f"raw.{collection.table_name}"
+        self.progress = PullProgress()
+        self._bodies: list[bytes] = []
+        self._buffered = 0
+        conn.execute("BEGIN TRANSACTION")
+        self._open = True
+        # Nothing older to compare with (a first pull): every record is a change.
+        self._first = not conn.execute(
+            f"SELECT count(*) FROM {self.table} WHERE run_id <> ?", [run_id]
+        ).fetchall()[0][0]
+
+    def add_page(self, body: bytes, records: int) -> None:
+        """Buffer a list page as received (`records`: the length of its `results`)."""
+        self._bodies.append(body)
+        self._buffered += records
+        self.progress.records += records
+        if self._buffered >= self.batch_records:
+            self.flush()
+
+    def _records_sql(self) -> str:
+        """The records of `raw_pages` as `_id, modified_at, business_date, payload, since`."""
+        day, since = self.collection.business_date, self.collection.incremental_field
+        paths = ["$._id", "$.modifiedAt", _path(day or "_id"), _path(since or "modifiedAt")]
+        paths_sql = ", ".join(f"'{path}'" for path in paths)
+        return f"""
+            SELECT f[1] AS _id,
+                   TRY_CAST(f[2] AS TIMESTAMP) AS modified_at,
+                   {"TRY_CAST(substr(f[3], 1, 10) AS DATE)" if day else "NULL::DATE"}
+                       AS business_date,
+                   r AS payload,
+                   TRY_CAST(f[4] AS TIMESTAMP) AS since
+            FROM (SELECT r, json_extract_string(r, [{paths_sql}]) AS f
+                  FROM (SELECT unnest(json_extract(page, '$.results[*]')) AS r
+                        FROM raw_pages))"""
+
+    def _since_sql(self) -> str:
+        """`since` of an inserted row (RETURNING sees the table's columns only)."""
+        since = self.collection.incremental_field
+        if since in (None, "modifiedAt"):
+            return "modified_at"
+        return f"TRY_CAST(json_extract_string(payload, '{_path(since)}') AS TIMESTAMP)"
+
+    def flush(self) -> None:
+        """Write the buffered pages (inside the pull's transaction)."""
+        if not self._bodies:
+            return
+        conn, table, run_id = self.conn, self.table, self.run_id
+        # pyarrow's default pool (mimalloc) hands freed batches back to the OS and faults the
+        # pages in again for the next: the system allocator builds a batch ten times faster.
+        pages = pa.array(self._bodies, pa.binary(), memory_pool=pa.system_memory_pool())
+        conn.register("raw_pages", pa.table({"page": pages.cast(pa.string())}))
+        self._bodies, self._buffered = [], 0
+        stamp = [run_id, self.extracted_at]
+        try:
+            if self._first:
+                written = conn.execute(
+                    f"""INSERT INTO {table}
+                        SELECT _id, modified_at, business_date, payload, ?, ?
+                        FROM ({self._records_sql()})
+                        RETURNING business_date, {self._since_sql()} AS since""",
+                    stamp,
+                ).to_arrow_table()
+                self._note(written, written)
+                return
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE raw_batch AS {self._records_sql()}")
+            conn.execute(
+                f"""CREATE OR REPLACE TEMP TABLE raw_changed AS
+                    SELECT * FROM raw_batch b WHERE NOT EXISTS (
+                        SELECT 1 FROM {table} t
+                        WHERE t._id = b._id AND t.payload = b.payload AND t.run_id <> ?)""",
+                [run_id],
+            )
+            if not self.full:
+                conn.execute(
+                    f"""DELETE FROM {table}
+                        WHERE run_id <> ? AND _id IN (SELECT _id FROM raw_changed)""",
+                    [run_id],
+                )
+            conn.execute(
+                f"""INSERT INTO {table}
+                    SELECT _id, modified_at, business_date, payload, ?, ?
+                    FROM {"raw_batch" if self.full else "raw_changed"}""",
+                stamp,
+            )
+            self._note(
+                conn.execute("SELECT since FROM raw_batch").to_arrow_table(),
+                conn.execute("SELECT business_date FROM raw_changed").to_arrow_table(),
+            )
+        finally:
+            conn.unregister("raw_pages")
+
+    def _note(self, seen: pa.Table, changed: pa.Table) -> None:
+        """Keep the newest `since` of the records seen and the business dates of those that
+        changed (arrow columns: no per-row Python)."""
+        progress = self.progress
+        newest = pc.max(seen["since"]).as_py()
+        if newest is not None and (progress.newest is None or newest > progress.newest):
+            progress.newest = newest
+        if self.collection.business_date:
+            days = changed["business_date"]
+            progress.unplaced += days.null_count
+            progress.changed_days.update(d for d in pc.unique(days).to_pylist() if d)
+
+    def commit(self) -> None:
+        """Write what is buffered and commit, without recording the pull in
+        `meta.extract_state` (`finish` does both)."""
+        self.flush()
+        self._commit()
+
+    def _commit(self) -> None:
+        self._open = False  # a failed COMMIT has rolled back already
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Undo everything the pull wrote (nothing, once it committed)."""
+        if self._open:
+            self._open = False
+            self.conn.execute("ROLLBACK")
+
+    def finish(self, *, watermark: str | None, requests: int, finished_at: datetime) -> int:
+        """Write what is buffered, record the pull and the business dates it touched (a full
+        pull also drops the records it did not see: deleted in OfficeRnD) and commit. Returns
+        the rows dropped."""
+        self.flush()
+        conn, table, name = self.conn, self.table, self.collection.name
+        if touched := self.progress.changed_days:
+            # One statement: DuckDB's executemany runs a statement per row.
+            conn.execute(
+                "INSERT OR REPLACE INTO meta.touched_partitions SELECT ?, unnest(?::DATE[]), ?",
+                [name, sorted(touched), finished_at],
+            )
+        dropped = 0
+        if self.full and not self._first:
+            dropped = conn.execute(
+                f"""SELECT count(*) FROM {table} WHERE run_id <> ? AND _id NOT IN
+                    (SELECT _id FROM {table} WHERE run_id = ?)""",
+                [self.run_id, self.run_id],
+            ).fetchall()[0][0]
+            conn.execute(f"DELETE FROM {table} WHERE run_id <> ?", [self.run_id])
+        conn.execute(
+            "INSERT OR REPLACE INTO meta.extract_state VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                name,
+                watermark,
+                "full" if self.full else "incremental",
+                self.run_id,
+                finished_at,
+                self.progress.records,
+                requests,
+            ],
+        )
+        self._commit()
+        return dropped
+
+
+def write_records(
     conn: duckdb.DuckDBPyConnection,
     collection: Collection,
-    bodies: list[bytes],
+    records: list[dict],
     run_id: str,
     extracted_at: datetime,
     *,
     full: bool = False,
-) -> PagesWritten:
-    """Upsert the records of some list pages (their bodies as received; one transaction).
-
-    DuckDB unnests `results` and reads `_id`, `modifiedAt` and the business date itself, so
-    no record goes through Python. A full pull appends everything (`finish_run` drops every
-    older copy at the end). An incremental pull keeps a record that comes back unchanged (the
-    watermark overlap re-reads a few) and replaces one that changed. Either way only real
-    changes count as changed.
-    """
-    if not bodies:
-        return PagesWritten(0)
-    table = f"raw.{collection.table_name}"
-    day = collection.business_date
-    since = collection.incremental_field or "modifiedAt"
-    conn.register("raw_pages", pa.table({"page": [b.decode() for b in bodies]}))
+) -> PullProgress:
+    """Write some records as a pull would, in one transaction (fixtures and repairs; the
+    extraction keeps its `RawPull` open across pages)."""
+    pull = RawPull(conn, collection, run_id, extracted_at, full=full)
     try:
-        conn.execute("BEGIN TRANSACTION")
-        conn.execute(
-            f"""CREATE OR REPLACE TEMP TABLE raw_batch AS
-                SELECT json_extract_string(r, '$._id') AS _id,
-                       json_extract_string(r, '$.modifiedAt') AS modified_at,
-                       {f"json_extract_string(r, {_json_path(day)})" if day else "NULL"}
-                           AS business_date,
-                       json_extract_string(r, {_json_path(since)}) AS since,
-                       r::VARCHAR AS payload
-                FROM (SELECT unnest(CAST(json_extract(page, '$.results') AS JSON[])) AS r
-                      FROM raw_pages)"""
-        )
-        conn.execute(
-            f"""CREATE OR REPLACE TEMP TABLE raw_changed AS
-                SELECT * FROM raw_batch b WHERE NOT EXISTS (
-                    SELECT 1 FROM {table} t
-                    WHERE t._id = b._id AND t.payload = b.payload AND t.run_id <> ?)""",
-            [run_id],
-        )
-        source = "raw_batch"
-        if not full:
-            conn.execute(
-                f"""DELETE FROM {table}
-                    WHERE run_id <> ? AND _id IN (SELECT _id FROM raw_changed)""",
-                [run_id],
-            )
-            source = "raw_changed"
-        conn.execute(
-            f"""INSERT INTO {table}
-                SELECT _id, TRY_CAST(modified_at AS TIMESTAMP),
-                       TRY_CAST(substr(business_date, 1, 10) AS DATE), payload, ?, ?
-                FROM {source}""",
-            [run_id, extracted_at],
-        )
-        records, newest = conn.execute(
-            "SELECT count(*), max(TRY_CAST(since AS TIMESTAMP)) FROM raw_batch"
-        ).fetchall()[0]
-        written = PagesWritten(records, newest=newest)
-        if day:
-            for (changed_day,) in conn.execute(
-                "SELECT TRY_CAST(substr(business_date, 1, 10) AS DATE) FROM raw_changed"
-            ).fetchall():
-                if changed_day is None:
-                    written.unplaced += 1
-                else:
-                    written.changed_days.add(changed_day)
-        conn.execute("COMMIT")
-        return written
+        pull.add_page(dumps({"results": records}), len(records))
+        pull.commit()
     except Exception:
-        conn.execute("ROLLBACK")
+        pull.rollback()
         raise
-    finally:
-        conn.unregister("raw_pages")
-
-
-def finish_run(
-    conn: duckdb.DuckDBPyConnection,
-    collection: Collection,
-    run_id: str,
-    *,
-    full: bool,
-    watermark: str | None,
-    records: int,
-    requests: int,
-    finished_at: datetime,
-    touched: set | None = None,
-) -> int:
-    """Record the run and the business dates it touched; a full pull also drops what it did
-    not see. Returns rows dropped."""
-    table = f"raw.{collection.table_name}"
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        if touched:
-            # One statement: DuckDB's executemany runs a statement per row.
-            conn.execute(
-                "INSERT OR REPLACE INTO meta.touched_partitions SELECT ?, unnest(?::DATE[]), ?",
-                [collection.name, sorted(touched), finished_at],
-            )
-        dropped = 0
-        if full:
-            # DuckDB 2 wants every result read to the end before the next statement.
-            # Records no longer served: deleted in OfficeRnD since the last pull.
-            dropped = conn.execute(
-                f"""SELECT count(*) FROM {table} WHERE run_id <> ? AND _id NOT IN
-                    (SELECT _id FROM {table} WHERE run_id = ?)""",
-                [run_id, run_id],
-            ).fetchall()[0][0]
-            conn.execute(f"DELETE FROM {table} WHERE run_id <> ?", [run_id])
-        conn.execute(
-            """INSERT OR REPLACE INTO meta.extract_state VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            [
-                collection.name,
-                watermark,
-                "full" if full else "incremental",
-                run_id,
-                finished_at,
-                records,
-                requests,
-            ],
-        )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
-    return dropped
+    return pull.progress
 
 
 def watermark_of(conn: duckdb.DuckDBPyConnection, collection: Collection) -> str | None:

@@ -7,9 +7,8 @@ from pathlib import Path
 import duckdb
 
 from assets.staging import DIMENSION_ORDER
-from ornd_visma.jsontext import dumps
 from ornd_visma.officernd.collections import COLLECTIONS
-from ornd_visma.warehouse.raw import ensure_raw, write_pages
+from ornd_visma.warehouse.raw import ensure_raw, write_records
 from ornd_visma.warehouse.staging import FACTS, stage_dimension, stage_fact_window
 
 EVERYTHING = date(2000, 1, 1)
@@ -22,8 +21,7 @@ def staged_warehouse(path: Path, collections: dict[str, list[dict]]) -> duckdb.D
         ensure_raw(conn, c)
         records = collections.get(c.name, [])
         if records:
-            page = dumps({"results": records, "rangeStart": 1, "rangeEnd": len(records)})
-            write_pages(conn, c, [page], "run-1", now)
+            write_records(conn, c, records, "run-1", now)
     for c in DIMENSION_ORDER:
         stage_dimension(conn, c)
     for f in FACTS:

@@ -5,9 +5,8 @@ from decimal import Decimal
 
 import duckdb
 
-from ornd_visma.jsontext import dumps
 from ornd_visma.officernd.collections import collection
-from ornd_visma.warehouse.raw import ensure_raw, write_pages
+from ornd_visma.warehouse.raw import ensure_raw, write_records
 from ornd_visma.warehouse.staging import credit_notes_without_invoice, stage_fact_window
 from tests.validation.test_validate import invoice, mixed
 
@@ -16,8 +15,7 @@ PAYMENTS = collection("payments")
 
 def load(conn, records):
     ensure_raw(conn, PAYMENTS)
-    page = dumps({"results": records, "rangeStart": 1, "rangeEnd": len(records)})
-    write_pages(conn, PAYMENTS, [page], "run-1", datetime.now(UTC).replace(tzinfo=None))
+    write_records(conn, PAYMENTS, records, "run-1", datetime.now(UTC).replace(tzinfo=None))
 
 
 def test_a_credit_note_of_a_quarantined_invoice_is_reported(tmp_path):
@@ -69,8 +67,7 @@ def test_an_amount_larger_than_the_first_thousand_fits(tmp_path):
     ]
     conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
     ensure_raw(conn, charges)
-    page = dumps({"results": records, "rangeStart": 1, "rangeEnd": len(records)})
-    write_pages(conn, charges, [page], "run-1", datetime.now(UTC).replace(tzinfo=None))
+    write_records(conn, charges, records, "run-1", datetime.now(UTC).replace(tzinfo=None))
     staged = stage_fact_window(conn, charges, date(2026, 9, 1), date(2026, 9, 2))
     assert (staged.valid, staged.quarantined_records) == (5001, 0)
     [(total, largest)] = conn.execute(
