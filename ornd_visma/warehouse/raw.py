@@ -138,12 +138,13 @@ class RawPull:
         stamp = [run_id, self.extracted_at]
         try:
             if self._first:
-                written = conn.execute(
+                # `sql` (not `execute`): its Arrow result is not copied row by row.
+                written = conn.sql(
                     f"""INSERT INTO {table}
                         SELECT _id, modified_at, business_date, payload, ?, ?
                         FROM ({self._records_sql()})
                         RETURNING business_date, {self._since_sql()} AS since""",
-                    stamp,
+                    params=stamp,
                 ).to_arrow_table()
                 self._note(written, written)
                 return
@@ -168,8 +169,8 @@ class RawPull:
                 stamp,
             )
             self._note(
-                conn.execute("SELECT since FROM raw_batch").to_arrow_table(),
-                conn.execute("SELECT business_date FROM raw_changed").to_arrow_table(),
+                conn.sql("SELECT since FROM raw_batch").to_arrow_table(),
+                conn.sql("SELECT business_date FROM raw_changed").to_arrow_table(),
             )
         finally:
             conn.unregister("raw_pages")

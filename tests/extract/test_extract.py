@@ -140,3 +140,57 @@ def test_a_record_deleted_in_officernd_leaves_a_full_pull(defects_small_dir, tmp
     ).fetchall()[0][0]
     conn.close()
     assert left == 0
+
+
+def test_a_pull_that_fails_half_way_changes_nothing(defects_small_dir, tmp_path, monkeypatch):
+    """Each collection's pull is one transaction: a pull that dies after some pages (here an
+    incremental collection forced to a full pull, so both write paths run) leaves raw and the
+    watermark as the last good pull left them, and the next pull catches up."""
+    from ornd_visma.officernd import extract
+    from ornd_visma.officernd.client import OfficeRnDError
+
+    monkeypatch.setattr(extract, "BATCH_RECORDS", 10)  # the first page is written at once
+    app = create_officernd_app(defects_small_dir, tmp_path / "state", OfficeRnDOptions(**FAST))
+    store = app.state.simulator.store
+    db = tmp_path / "wh.duckdb"
+    dataset = read_dataset(defects_small_dir)
+    invoice = next(p for p in dataset["payments"] if p["documentType"] == "invoice")
+    member = dataset["members"][0]
+    payments, members = collection("payments"), collection("members")
+
+    def state(conn) -> dict:
+        return dict(conn.execute("SELECT collection, watermark FROM meta.extract_state").fetchall())
+
+    with running(app) as url:
+        pull(url, db)
+        before = raw_contents(db)
+        conn = duckdb.connect(str(db))
+        watermarks = state(conn)
+        store.advance_clock(3600)
+        store.patch("payments", invoice["_id"], {"reference": "edited later"})
+        store.patch("members", member["_id"], {"name": "renamed"})
+        port = int(url.rsplit(":", 1)[1])
+        with OfficeRnDClient(sandbox_officernd(port), reads_per_minute=1_000_000) as client:
+            fetch, calls = client.fetch_page, Counter()
+
+            def dies_on_the_second_page(name, params):
+                calls[name] += 1
+                if name in {"payments", "members"} and calls[name] == 2:
+                    raise OfficeRnDError(f"{name}: connection lost")
+                return fetch(name, params)
+
+            client.fetch_page = dies_on_the_second_page
+            with pytest.raises(OfficeRnDError):
+                extract_all(client, conn.cursor, [payments], run_id="dies-1", full_refresh=True)
+            with pytest.raises(OfficeRnDError):
+                extract_all(client, conn.cursor, [members], run_id="dies-2", full_refresh=True)
+        assert state(conn) == watermarks
+        conn.close()
+        assert raw_contents(db) == before  # nothing of either half pull is visible
+        pull(url, db)
+    after = raw_contents(db)
+    assert sum(after["members"].values()) == len(dataset["members"])
+    edited = [orjson.loads(p) for i, p in after["payments"] if i == invoice["_id"]]
+    renamed = [orjson.loads(p) for i, p in after["members"] if i == member["_id"]]
+    assert [p["reference"] for p in edited] == ["edited later"]
+    assert [m["name"] for m in renamed] == ["renamed"]
