@@ -3,6 +3,7 @@
 Runs, in separate processes against the same simulator (rate limit lifted, so the client's
 own cost is measured):
   bare   a loop that only fetches and parses every page: the limit
+  bare4  the same with the collections fetched 4 at a time, like ours (for reference)
   ours   `extract_all` into a fresh DuckDB file
   dlt    dlt's `rest_api` source loading the same collections into DuckDB (what a user might
          pick instead; installed on demand)
@@ -13,6 +14,7 @@ ours ≤ 1.3× bare, ≥ 2× faster than dlt, requests ≤ 1.05× the minimum, p
 """
 
 import argparse
+import dataclasses
 import json
 import resource
 import statistics
@@ -20,17 +22,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ornd_visma.officernd.collections import ALL_READ_SCOPES, COLLECTIONS  # noqa: E402
+from ornd_visma.officernd.extract import DEFAULT_WORKERS  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
 
 
-def _bare(base_url: str) -> dict:
+def _bare(base_url: str, workers: int = 1) -> dict:
+    """Fetch and parse every page and keep nothing: collections one after another (the loop
+    the issue names), or `workers` at a time like ours (the same concurrency, for reference)."""
     import httpx
     import orjson
 
@@ -45,13 +51,13 @@ def _bare(base_url: str) -> dict:
             },
         ).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
-        requests, records = 1, 0
-        for c in COLLECTIONS:
-            params = {"$limit": "50"}
+
+        def one(name: str) -> tuple[int, int]:
+            requests, records, params = 0, 0, {"$limit": "50"}
             while True:
                 page = orjson.loads(
                     http.get(
-                        f"{base_url}/api/v2/organizations/sandbox/{c.name}",
+                        f"{base_url}/api/v2/organizations/sandbox/{name}",
                         params=params,
                         headers=headers,
                     ).content
@@ -59,9 +65,12 @@ def _bare(base_url: str) -> dict:
                 requests += 1
                 records += len(page["results"])
                 if "cursorNext" not in page:
-                    break
+                    return requests, records
                 params = {"$limit": "50", "$cursorNext": page["cursorNext"]}
-    return {"requests": requests, "records": records}
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            counts = list(pool.map(one, [c.name for c in COLLECTIONS]))
+    return {"requests": 1 + sum(n for n, _ in counts), "records": sum(n for _, n in counts)}
 
 
 def _ours(base_url: str) -> dict:
@@ -147,7 +156,13 @@ def _peak_rss_mib() -> float:
 def child(kind: str, base_url: str) -> None:
 
     started = time.perf_counter()
-    result = {"bare": _bare, "ours": _ours, "dlt": _dlt}[kind](base_url)
+    contenders = {
+        "bare": _bare,
+        "bare4": lambda url: _bare(url, DEFAULT_WORKERS),
+        "ours": _ours,
+        "dlt": _dlt,
+    }
+    result = contenders[kind](base_url)
     result["seconds"] = time.perf_counter() - started
     result["peak_mib"] = _peak_rss_mib()
 
@@ -169,6 +184,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="large")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--months",
+        type=int,
+        help="history length instead of the scale's (memory must not grow with it)",
+    )
     parser.add_argument("--skip-dlt", action="store_true")
     parser.add_argument(
         "--repeat",
@@ -182,14 +202,18 @@ def main() -> None:
         child(*args.child)
         return
     from ornd_visma.sandbox.dataset import read_dataset, write_dataset
-    from ornd_visma.sandbox.generator import generate
+    from ornd_visma.sandbox.generator import SCALES, generate
     from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
     from ornd_visma.sandbox.server import running
 
-    dataset_dir = DATA / f"{args.scale}-{args.seed}"
+    scale = SCALES[args.scale]
+    if args.months:
+        scale = dataclasses.replace(scale, months=args.months)
+    suffix = f"-{args.months}m" if args.months else ""
+    dataset_dir = DATA / f"{args.scale}{suffix}-{args.seed}"
     if not (dataset_dir / "payments.json").exists():
-        print(f"generating the {args.scale} dataset ...", flush=True)
-        data = generate(args.scale, args.seed)
+        print(f"generating the {args.scale}{suffix} dataset ...", flush=True)
+        data = generate(scale, args.seed)
         write_dataset(dataset_dir, data.collections, data.defects)
     counts = {name: len(rows) for name, rows in read_dataset(dataset_dir).items()}
     minimum = 1 + sum(max(1, -(-n // 50)) for n in counts.values())
@@ -203,7 +227,8 @@ def main() -> None:
         )
         with running(app) as url:
             rounds = [
-                {kind: measure(kind, url) for kind in ("bare", "ours")} for _ in range(args.repeat)
+                {kind: measure(kind, url) for kind in ("bare", "ours", "bare4")}
+                for _ in range(args.repeat)
             ]
             dlt = None if args.skip_dlt else measure("dlt", url)
     rounds = [r for r in rounds if None not in r.values()]
@@ -225,6 +250,7 @@ def main() -> None:
     # The machine is shared by the simulator and the contender: medians over alternated
     # rounds, and each round's own ratio, so a slow minute does not decide the result.
     ratios = [r["ours"]["seconds"] / r["bare"]["seconds"] for r in rounds]
+    threaded = [r["ours"]["seconds"] / r["bare4"]["seconds"] for r in rounds]
     ours = {
         "seconds": statistics.median(r["ours"]["seconds"] for r in rounds),
         "peak_mib": max(r["ours"]["peak_mib"] for r in rounds),
@@ -235,6 +261,9 @@ def main() -> None:
         f"\nmedian seconds        bare {bare_s:.1f}, ours {ours['seconds']:.1f}"
         f"\nours / bare time      {statistics.median(ratios):.2f} median of rounds "
         f"({', '.join(f'{x:.2f}' for x in ratios)})  (target ≤ 1.30)"
+        f"\nours / bare4 time     {statistics.median(threaded):.2f} median of rounds "
+        f"({', '.join(f'{x:.2f}' for x in threaded)})  (for reference: the bare loop with "
+        f"our {DEFAULT_WORKERS} threads)"
     )
     if dlt:
         print(f"dlt / ours time       {dlt['seconds'] / ours['seconds']:.2f}  (target ≥ 2.00)")
