@@ -10,7 +10,9 @@ own cost is measured):
 and prints wall time, peak memory and requests, with the ratios the extract issue sets:
 ours ≤ 1.3× bare, ≥ 2× faster than dlt, requests ≤ 1.05× the minimum, peak memory ≤ 1 GiB.
 
-    .venv/bin/python bench/extract.py [--scale large] [--skip-dlt]
+    .venv/bin/python bench/extract.py [--scale large] [--months N] [--repeat N] [--skip-dlt]
+
+`ORND_VISMA_DUCKDB_MEMORY_LIMIT` applies to ours as it does to the warehouse resource.
 """
 
 import argparse
@@ -29,7 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ornd_visma.officernd.collections import ALL_READ_SCOPES, COLLECTIONS  # noqa: E402
-from ornd_visma.officernd.extract import DEFAULT_WORKERS  # noqa: E402
+
+# As `ornd_visma.officernd.extract.DEFAULT_WORKERS`, which is not imported here: it would load
+# DuckDB into the bare loop's process and inflate its memory.
+OUR_WORKERS = 4
 
 DATA = ROOT / "bench" / ".data"
 
@@ -76,12 +81,15 @@ def _bare(base_url: str, workers: int = 1) -> dict:
 def _ours(base_url: str) -> dict:
     import duckdb
 
-    from ornd_visma.config import OfficeRnDSettings
+    from ornd_visma.config import OfficeRnDSettings, duckdb_memory_limit
     from ornd_visma.officernd.client import OfficeRnDClient
-    from ornd_visma.officernd.extract import extract_all
+    from ornd_visma.officernd.extract import DEFAULT_WORKERS, extract_all
+
+    assert DEFAULT_WORKERS == OUR_WORKERS, "bench/extract.py: update OUR_WORKERS"
 
     with tempfile.TemporaryDirectory() as tmp:
-        conn = duckdb.connect(f"{tmp}/wh.duckdb")
+        limit = duckdb_memory_limit()  # as the warehouse resource applies it
+        conn = duckdb.connect(f"{tmp}/wh.duckdb", config={"memory_limit": limit} if limit else {})
         settings = OfficeRnDSettings(
             f"{base_url}/api/v2", base_url, "sandbox", "sandbox", "sandbox"
         )
@@ -158,7 +166,7 @@ def child(kind: str, base_url: str) -> None:
     started = time.perf_counter()
     contenders = {
         "bare": _bare,
-        "bare4": lambda url: _bare(url, DEFAULT_WORKERS),
+        "bare4": lambda url: _bare(url, OUR_WORKERS),
         "ours": _ours,
         "dlt": _dlt,
     }
@@ -263,7 +271,7 @@ def main() -> None:
         f"({', '.join(f'{x:.2f}' for x in ratios)})  (target ≤ 1.30)"
         f"\nours / bare4 time     {statistics.median(threaded):.2f} median of rounds "
         f"({', '.join(f'{x:.2f}' for x in threaded)})  (for reference: the bare loop with "
-        f"our {DEFAULT_WORKERS} threads)"
+        f"our {OUR_WORKERS} threads)"
     )
     if dlt:
         print(f"dlt / ours time       {dlt['seconds'] / ours['seconds']:.2f}  (target ≥ 2.00)")

@@ -73,6 +73,15 @@ def warehouse_path(env: dict[str, str] | None = None) -> Path:
     return Path(env.get("ORND_VISMA_WAREHOUSE", str(DEFAULT_WAREHOUSE)))
 
 
+def duckdb_memory_limit(env: dict[str, str] | None = None) -> str | None:
+    """DuckDB's `memory_limit` for the warehouse (`ORND_VISMA_DUCKDB_MEMORY_LIMIT`, e.g.
+    `1GB`); unset, DuckDB's own default (80 % of RAM). DuckDB keeps the blocks it wrote or
+    read cached up to that limit, so a long history shows as a larger process, not a larger
+    need: with a limit it evicts and, for a query that needs more, spills to disk."""
+    env = os.environ if env is None else env
+    return env.get("ORND_VISMA_DUCKDB_MEMORY_LIMIT") or None
+
+
 def mapping_path(env: dict[str, str] | None = None) -> Path:
     """The mapping file: `ORND_VISMA_MAPPING`, else the sandbox operator's example."""
     env = os.environ if env is None else env

@@ -9,9 +9,9 @@
 * A collection without it (`/memberships`, observed on staging) is pulled in full every run,
   and records no longer served are dropped (deleted in OfficeRnD). Incremental collections can
   be forced to a full pull (`full_refresh`) to pick up deletions.
-* Pages are written as they arrive, in batches, and each collection's pull is one transaction
-  (`RawPull`): a failed pull changes nothing. Collections are pulled concurrently within the
-  client's read budget.
+* Pages are written as they arrive, in batches, committed every `COMMIT_RECORDS` (`RawPull`):
+  a failed pull leaves one copy of each record and its watermark unchanged. Collections are
+  pulled concurrently within the client's read budget.
 
 We keep the whole record (no `$select`): the raw layer is the audit trail of what OfficeRnD
 sent, and the books use most fields.
@@ -34,6 +34,8 @@ WATERMARK_OVERLAP = timedelta(minutes=5)
 # A check-in is created at its start and closed at its end: re-read the last day's.
 START_OVERLAP = timedelta(days=1)
 BATCH_RECORDS = 5000
+# Committed this often: DuckDB holds a transaction's rows in memory until it commits.
+COMMIT_RECORDS = 20_000
 DEFAULT_WORKERS = 4
 
 
@@ -74,7 +76,15 @@ def extract_collection(
     started = time.monotonic()
     extracted_at = datetime.now(UTC).replace(tzinfo=None)
     result = ExtractResult(collection.name, "full" if full else "incremental", 0, 0, 0, None)
-    pull = RawPull(conn, collection, run_id, extracted_at, full=full, batch_records=BATCH_RECORDS)
+    pull = RawPull(
+        conn,
+        collection,
+        run_id,
+        extracted_at,
+        full=full,
+        batch_records=BATCH_RECORDS,
+        commit_records=COMMIT_RECORDS,
+    )
     try:
         for page, body in client.walk(collection.name, filters):
             pull.add_page(body, len(page["results"]))

@@ -9,7 +9,7 @@ twice (validation quarantines both). A full pull ends by dropping the records it
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from importlib.resources import files
 
 import duckdb
@@ -52,17 +52,20 @@ def _path(name: str) -> str:
 
 
 class RawPull:
-    """One pull of a collection into `raw.<table>`, as one DuckDB transaction.
+    """One pull of a collection into `raw.<table>`, streamed.
 
-    Page bodies are buffered as they arrive and written every `batch_records` records, so
-    memory does not grow with history; nothing is visible to readers until `finish` commits,
-    so a pull that fails half-way leaves the table as the last good pull left it (no half-new,
-    half-old copies for staging to mistake for duplicates) and the watermark where it was.
+    Page bodies are buffered as they arrive and written every `batch_records` records; the
+    transaction is committed every `commit_records`, so neither Python nor DuckDB holds more
+    than that whatever the history (DuckDB keeps a transaction's rows in memory until it
+    commits them). At every commit each record has exactly one copy in the table, old or new:
+    a pull that fails half-way leaves some records at their new version and the rest at their
+    old one, as an incremental pull does, never two copies, and the watermark where it was,
+    so the next pull reads them again.
 
-    A full pull appends everything (`finish` drops every older copy). An incremental pull keeps
-    a record that comes back unchanged (the watermark overlap re-reads a few) and replaces one
-    that changed. Either way only real changes count as changed, and their business dates are
-    the partitions the pull touched.
+    A full pull replaces every record it sees and `finish` drops the ones it did not see
+    (deleted in OfficeRnD). An incremental pull keeps a record that comes back unchanged (the
+    watermark overlap re-reads a few) and replaces one that changed. Either way only real
+    changes count as changed, and their business dates are the partitions the pull touched.
 
     DuckDB unnests `results` and reads `_id`, `modifiedAt` and the business date itself: no
     record goes through Python. That matters because Python's share of a pull is serialised
@@ -80,13 +83,17 @@ class RawPull:
         *,
         full: bool,
         batch_records: int = 5000,
+        commit_records: int = 20_000,
     ) -> None:
         self.conn, self.collection, self.run_id = conn, collection, run_id
         self.extracted_at, self.full, self.batch_records = extracted_at, full, batch_records
+        self.commit_records = commit_records
         self.table = f"raw.{collection.table_name}"
         self.progress = PullProgress()
         self._bodies: list[bytes] = []
         self._buffered = 0
+        self._uncommitted = 0
+        self._untouched: set[date] = set()  # changed days not yet in meta.touched_partitions
         conn.execute("BEGIN TRANSACTION")
         self._open = True
         # Nothing older to compare with (a first pull): every record is a change.
@@ -101,6 +108,11 @@ class RawPull:
         self.progress.records += records
         if self._buffered >= self.batch_records:
             self.flush()
+        if self._uncommitted >= self.commit_records:
+            self._note_touched()
+            self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN TRANSACTION")
+            self._uncommitted = 0
 
     def _records_sql(self) -> str:
         """The records of `raw_pages` as `_id, modified_at, business_date, payload, since`."""
@@ -134,6 +146,7 @@ class RawPull:
         # pages in again for the next: the system allocator builds a batch ten times faster.
         pages = pa.array(self._bodies, pa.binary(), memory_pool=pa.system_memory_pool())
         conn.register("raw_pages", pa.table({"page": pages.cast(pa.string())}))
+        self._uncommitted += self._buffered
         self._bodies, self._buffered = [], 0
         stamp = [run_id, self.extracted_at]
         try:
@@ -156,12 +169,13 @@ class RawPull:
                         WHERE t._id = b._id AND t.payload = b.payload AND t.run_id <> ?)""",
                 [run_id],
             )
-            if not self.full:
-                conn.execute(
-                    f"""DELETE FROM {table}
-                        WHERE run_id <> ? AND _id IN (SELECT _id FROM raw_changed)""",
-                    [run_id],
-                )
+            # The older copies this batch replaces: of every record a full pull sees (what is
+            # left older at the end was not seen), of the changed ones in an incremental pull.
+            conn.execute(
+                f"""DELETE FROM {table} WHERE run_id <> ? AND _id IN
+                    (SELECT _id FROM {"raw_batch" if self.full else "raw_changed"})""",
+                [run_id],
+            )
             conn.execute(
                 f"""INSERT INTO {table}
                     SELECT _id, modified_at, business_date, payload, ?, ?
@@ -185,7 +199,24 @@ class RawPull:
         if self.collection.business_date:
             days = changed["business_date"]
             progress.unplaced += days.null_count
-            progress.changed_days.update(d for d in pc.unique(days).to_pylist() if d)
+            new = {d for d in pc.unique(days).to_pylist() if d}
+            progress.changed_days |= new
+            self._untouched |= new
+
+    def _note_touched(self) -> None:
+        """Note the business dates changed so far, with the rows that changed them (a pull
+        that fails later has still changed them: the sensor must see those days)."""
+        if self._untouched:
+            # One statement: DuckDB's executemany runs a statement per row.
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta.touched_partitions SELECT ?, unnest(?::DATE[]), ?",
+                [
+                    self.collection.name,
+                    sorted(self._untouched),
+                    datetime.now(UTC).replace(tzinfo=None),
+                ],
+            )
+            self._untouched = set()
 
     def commit(self) -> None:
         """Write what is buffered and commit, without recording the pull in
@@ -208,21 +239,14 @@ class RawPull:
         pull also drops the records it did not see: deleted in OfficeRnD) and commit. Returns
         the rows dropped."""
         self.flush()
+        self._note_touched()
         conn, table, name = self.conn, self.table, self.collection.name
-        if touched := self.progress.changed_days:
-            # One statement: DuckDB's executemany runs a statement per row.
-            conn.execute(
-                "INSERT OR REPLACE INTO meta.touched_partitions SELECT ?, unnest(?::DATE[]), ?",
-                [name, sorted(touched), finished_at],
-            )
         dropped = 0
         if self.full and not self._first:
-            dropped = conn.execute(
-                f"""SELECT count(*) FROM {table} WHERE run_id <> ? AND _id NOT IN
-                    (SELECT _id FROM {table} WHERE run_id = ?)""",
-                [self.run_id, self.run_id],
-            ).fetchall()[0][0]
-            conn.execute(f"DELETE FROM {table} WHERE run_id <> ?", [self.run_id])
+            # Every record seen has replaced its older copy: what is older was not seen.
+            [(dropped,)] = conn.execute(  # DuckDB answers DML with the rows it changed
+                f"DELETE FROM {table} WHERE run_id <> ?", [self.run_id]
+            ).fetchall()
         conn.execute(
             "INSERT OR REPLACE INTO meta.extract_state VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
