@@ -15,7 +15,7 @@ from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
 from ornd_visma.sandbox.server import running
 from resources.officernd import OfficeRnDResource
 from tests.conftest import read_collection
-from tests.pipeline.conftest import FIRST_DAY, LAST_DAY, run_range, warehouse_at
+from tests.pipeline.conftest import FIRST_DAY, last_day, run_range, warehouse_at
 
 ZERO = Decimal("0.00")
 
@@ -44,7 +44,7 @@ def warehouse(dataset, tmp_path_factory):
             client_secret="sandbox",
         )
         result = run_range(
-            {"officernd": resource, "warehouse": warehouse_at(db)}, FIRST_DAY, LAST_DAY
+            {"officernd": resource, "warehouse": warehouse_at(db)}, FIRST_DAY, last_day()
         )
     assert result.success
     return db
@@ -378,7 +378,7 @@ def handmade_run(tmp_path_factory):
             client_secret="sandbox",
         )
         result = run_range(
-            {"officernd": resource, "warehouse": warehouse_at(db)}, FIRST_DAY, LAST_DAY
+            {"officernd": resource, "warehouse": warehouse_at(db)}, FIRST_DAY, last_day()
         )
     assert result.success
     return directory, db

@@ -26,7 +26,7 @@ from ornd_visma.warehouse.snapshot import snapshot_path
 from resources.officernd import OfficeRnDResource
 from resources.visma import VismaResource
 from tests.conftest import read_collection
-from tests.pipeline.conftest import FIRST_DAY, LAST_DAY, warehouse_at
+from tests.pipeline.conftest import FIRST_DAY, last_day, warehouse_at
 
 AS_OF = date(2026, 11, 20)  # the generator's simulated today
 MART_OPS = ("recurring_revenue", "occupancy", "customer_lifetime")
@@ -41,7 +41,7 @@ def _run(resources: dict, instance: dg.DagsterInstance):
         run_config={"ops": {op: {"config": {"as_of": AS_OF.isoformat()}} for op in MART_OPS}},
         tags={
             "dagster/asset_partition_range_start": FIRST_DAY,
-            "dagster/asset_partition_range_end": LAST_DAY,
+            "dagster/asset_partition_range_end": last_day(),
         },
         resources=resources,
         raise_on_error=False,

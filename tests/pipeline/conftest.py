@@ -15,7 +15,12 @@ from resources.officernd import OfficeRnDResource
 # The small dataset's facts start with the bill run of 27 July 2026; the run goes to the
 # latest partition (yesterday), whose window also holds future bookings.
 FIRST_DAY = "2026-07-01"
-LAST_DAY = (date.today() - timedelta(days=1)).isoformat()
+
+
+def last_day() -> str:
+    """The latest partition, read when a run starts (a module constant went stale when a
+    session crossed midnight UTC: the range stopped being the open-ended latest window)."""
+    return (date.today() - timedelta(days=1)).isoformat()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import duckdb
 
 from ornd_visma.officernd.collections import COLLECTIONS
 from ornd_visma.sandbox.dataset import read_dataset, read_defects
-from tests.pipeline.conftest import FIRST_DAY, LAST_DAY, run_range, warehouse_at
+from tests.pipeline.conftest import FIRST_DAY, last_day, run_range, warehouse_at
 
 
 def snapshot(path) -> dict[str, tuple[Counter, Counter]]:
@@ -52,7 +52,9 @@ def test_a_backfill_places_every_record_and_quarantines_every_defect(
 ):
     resource, _ = officernd
     db = tmp_path / "wh.duckdb"
-    result = run_range({"officernd": resource, "warehouse": warehouse_at(db)}, FIRST_DAY, LAST_DAY)
+    result = run_range(
+        {"officernd": resource, "warehouse": warehouse_at(db)}, FIRST_DAY, last_day()
+    )
     assert result.success
     served = read_dataset(defects_small_dir)
     conn = duckdb.connect(str(db), read_only=True)
@@ -100,7 +102,7 @@ def test_a_late_edit_reaches_staging(officernd, defects_small_dir, tmp_path):
     resource, app = officernd
     db = tmp_path / "wh.duckdb"
     resources = {"officernd": resource, "warehouse": warehouse_at(db)}
-    assert run_range(resources, FIRST_DAY, LAST_DAY).success
+    assert run_range(resources, FIRST_DAY, last_day()).success
     invoice = next(
         p
         for p in read_dataset(defects_small_dir)["payments"]
@@ -110,7 +112,7 @@ def test_a_late_edit_reaches_staging(officernd, defects_small_dir, tmp_path):
     store.advance_clock(3600)
     store.patch("payments", invoice["_id"], {"reference": "corrected in October"})
     # The daily run extracts the change and notes its business date ...
-    assert run_range(resources, LAST_DAY, LAST_DAY).success
+    assert run_range(resources, last_day(), last_day()).success
     conn = duckdb.connect(str(db), read_only=True)
     touched = conn.execute(
         "SELECT business_date::VARCHAR FROM meta.touched_partitions WHERE collection = 'payments'"

@@ -18,7 +18,7 @@ from ornd_visma.sandbox.visma import VismaOptions, create_visma_app, inspect_sta
 from resources.officernd import OfficeRnDResource
 from resources.visma import VismaResource
 from tests.conftest import read_collection
-from tests.pipeline.conftest import FIRST_DAY, LAST_DAY, warehouse_at
+from tests.pipeline.conftest import FIRST_DAY, last_day, warehouse_at
 
 D = Decimal
 VAT_ACCOUNT = {D(25): "2611", D(12): "2621", D(6): "2631"}
@@ -31,7 +31,7 @@ def _run(resources, instance, dry_run=False):
         instance=instance,
         tags={
             "dagster/asset_partition_range_start": FIRST_DAY,
-            "dagster/asset_partition_range_end": LAST_DAY,
+            "dagster/asset_partition_range_end": last_day(),
             "ornd_visma/dry_run": str(dry_run).lower(),
         },
         resources=resources,
