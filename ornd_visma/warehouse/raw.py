@@ -1,11 +1,11 @@
 """`raw.<table>`: every record as the API returned it (`payload`), with its id, `modifiedAt`
 and business date as typed columns, and the run that last wrote it.
 
-Each pull of a collection is one transaction (`RawPull`), written in batches as pages arrive,
-so memory does not grow with history. A record seen again replaces the copy an earlier run
-wrote; copies written by the same run are all kept, because a collection may hold one `_id`
-twice (validation quarantines both). A full pull ends by dropping the records it did not see
-(they were deleted in OfficeRnD).
+A pull of a collection (`RawPull`) is written in batches as pages arrive and committed every
+so many records, so memory does not grow with history. A record seen again replaces the copy
+an earlier run wrote; copies written by the same run are all kept, because a collection may
+hold one `_id` twice (validation quarantines both). A full pull ends by dropping the records
+it did not see (they were deleted in OfficeRnD).
 """
 
 from dataclasses import dataclass, field
@@ -92,10 +92,8 @@ class RawPull:
         self.progress = PullProgress()
         self._bodies: list[bytes] = []
         self._buffered = 0
-        self._uncommitted = 0
         self._untouched: set[date] = set()  # changed days not yet in meta.touched_partitions
-        conn.execute("BEGIN TRANSACTION")
-        self._open = True
+        self._begin()
         # Nothing older to compare with (a first pull): every record is a change.
         self._first = not conn.execute(
             f"SELECT count(*) FROM {self.table} WHERE run_id <> ?", [run_id]
@@ -110,9 +108,8 @@ class RawPull:
             self.flush()
         if self._uncommitted >= self.commit_records:
             self._note_touched()
-            self.conn.execute("COMMIT")
-            self.conn.execute("BEGIN TRANSACTION")
-            self._uncommitted = 0
+            self._commit()
+            self._begin()
 
     def _records_sql(self) -> str:
         """The records of `raw_pages` as `_id, modified_at, business_date, payload, since`."""
@@ -223,6 +220,10 @@ class RawPull:
         `meta.extract_state` (`finish` does both)."""
         self.flush()
         self._commit()
+
+    def _begin(self) -> None:
+        self.conn.execute("BEGIN TRANSACTION")
+        self._open, self._uncommitted = True, 0
 
     def _commit(self) -> None:
         self._open = False  # a failed COMMIT has rolled back already
