@@ -82,7 +82,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                 "Desks of the occupied resources; for hot desks, live hot-desk memberships ÷ "
                 "the hot-desk coefficient"
             ),
-            "hotdesk_memberships": "Live hot-desk memberships (hot-desk rows only)",
+            "hotdesk_memberships": (
+                "Live hot-desk members: assigned to a hot-desk area, or on a hot-desk plan "
+                "without an assignment (hot-desk rows only)"
+            ),
             "checkins": "Hot-desk check-ins on the day (usage, not occupancy)",
             "occupancy": f"desks_occupied ÷ desks_available; {RATIO}",
         },

@@ -11,12 +11,14 @@ Conventions (OfficeRnD's "How we calculate occupancy"; where it is silent, the c
   the day and the assigned membership is live that day (approved, between its start and end
   date); it then counts with all its desks (a 4-desk office let to a team of two is 4
   occupied desks, as OfficeRnD counts). Two memberships on one resource count it once.
-* **Hot desks.** Not assigned: occupied hot desks = live hot-desk memberships (recurring
-  memberships of a `hotdesk` plan without an assignment) ÷ the hot-desk coefficient (how many
-  hot-desk members share a desk; `ORND_VISMA_HOTDESK_COEFFICIENT`, default 1). They sit on
-  the floor of the location's hot-desk resources when those are on one floor, else on no
-  floor (`floor` NULL). Day passes and check-ins are usage, not occupancy: the day's hot-desk
-  check-ins are shown beside it (`checkins`).
+* **Hot desks.** Occupied hot desks = live hot-desk members ÷ the hot-desk coefficient (how
+  many hot-desk members share a desk; `ORND_VISMA_HOTDESK_COEFFICIENT`, default 1). A
+  hot-desk member is a live membership assigned to a hot-desk area (whatever its plan; on the
+  area's floor, for the days of the assignment), or a recurring membership of a `hotdesk` plan
+  without any assignment (on the floor of the location's hot-desk resources when those are on
+  one floor, else on no floor, `floor` NULL). A member counts once per floor and day. Day
+  passes and check-ins are usage, not occupancy: the day's hot-desk check-ins are shown
+  beside it (`checkins`).
 * **Monthly, prorated:** the month's desk-days occupied ÷ desk-days available, so a
   membership starting on the 16th of a 30-day month counts 15/30 of its desks, and an office
   opening on the 10th is 21/30 available; `desks_*_prorated` are the month's daily averages.
@@ -35,7 +37,8 @@ from ornd_visma.marts.functions import registered
 
 DEFAULT_HOTDESK_COEFFICIENT = Decimal(1)
 CONVENTIONS = """Conventions: primary resource types; an assigned resource counts with all its desks
-while its membership is live; hot desks = live hot-desk memberships ÷ the hot-desk coefficient
+while its membership is live; hot desks = live hot-desk members (assigned to a hot-desk area, or
+on a hot-desk plan without an assignment) ÷ the hot-desk coefficient
 (ORND_VISMA_HOTDESK_COEFFICIENT, default 1). Monthly prorated = desk-days occupied ÷
 available; start of month = the 1st only."""
 DEFAULT_PRIMARY_TYPES = ("team_room", "desk", "hotdesk")

@@ -42,23 +42,35 @@ SELECT a.resource,
 FROM staging.assignments AS a
 JOIN _held AS h ON h.membership = a.membership;
 
--- Hot desks are not assigned: their occupancy is the live hot-desk memberships ÷ the
--- coefficient, on the floor of the location's hot-desk area when it has one floor.
-CREATE OR REPLACE TEMP TABLE _hotdesk_memberships AS
-SELECT h.*
-FROM _held AS h
-WHERE h.plan_type = 'hotdesk' AND h.interval_length = 'month'
-  AND NOT EXISTS (SELECT 1 FROM staging.assignments AS a WHERE a.membership = h.membership);
-
+-- Hot-desk members: a live membership assigned to a hot-desk area (on the area's floor, for
+-- the days of the assignment), and a recurring hot-desk membership without any assignment (on
+-- the floor of the location's hot-desk area when it has one floor). Occupied hot desks are
+-- their count ÷ the coefficient.
 CREATE OR REPLACE TEMP TABLE _hotdesk_floor AS
 SELECT location, CASE WHEN count(DISTINCT floor) = 1 THEN any_value(floor) END AS floor
 FROM _resources WHERE resource_type = 'hotdesk' GROUP BY location;
+
+CREATE OR REPLACE TEMP TABLE _hotdesk_spans AS
+SELECT h.membership, r.location, r.floor,
+       greatest(a.start_date, h.start_date) AS start_date,
+       least(coalesce(a.end_date, DATE '9999-12-31'), coalesce(h.end_date, DATE '9999-12-31'))
+           AS end_date
+FROM staging.assignments AS a
+JOIN _held AS h ON h.membership = a.membership
+JOIN _resources AS r ON r.resource = a.resource AND r.resource_type = 'hotdesk'
+UNION ALL
+SELECT h.membership, h.location, hf.floor, h.start_date,
+       coalesce(h.end_date, DATE '9999-12-31') AS end_date
+FROM _held AS h
+LEFT JOIN _hotdesk_floor AS hf ON hf.location = h.location
+WHERE h.plan_type = 'hotdesk' AND h.interval_length = 'month'
+  AND NOT EXISTS (SELECT 1 FROM staging.assignments AS a WHERE a.membership = h.membership);
 
 CREATE OR REPLACE TEMP TABLE _days AS
 SELECT unnest(generate_series(
     (SELECT date_trunc('month', min(d))::DATE FROM (
         SELECT min(start_date) AS d FROM _occupied_spans
-        UNION ALL SELECT min(start_date) FROM _hotdesk_memberships
+        UNION ALL SELECT min(start_date) FROM _hotdesk_spans
     )),
     getvariable('marts_as_of'),
     INTERVAL 1 DAY
@@ -67,8 +79,7 @@ SELECT unnest(generate_series(
 CREATE OR REPLACE TEMP TABLE _groups AS
 SELECT DISTINCT location, floor, resource_type FROM _resources
 UNION
-SELECT hm.location, hf.floor, 'hotdesk'
-FROM _hotdesk_memberships AS hm LEFT JOIN _hotdesk_floor AS hf USING (location);
+SELECT DISTINCT location, floor, 'hotdesk' FROM _hotdesk_spans;
 
 CREATE OR REPLACE TABLE marts.occupancy_daily AS
 WITH available AS (
@@ -92,13 +103,12 @@ occupied_once AS (
     )
     GROUP BY ALL
 ),
+-- a member assigned to two hot-desk areas of one floor on a day is one member there
 hot AS (
-    SELECT d.day, hm.location, hf.floor, 'hotdesk' AS resource_type,
-           count(*)::INTEGER AS hotdesk_memberships
+    SELECT d.day, hs.location, hs.floor, 'hotdesk' AS resource_type,
+           count(DISTINCT hs.membership)::INTEGER AS hotdesk_memberships
     FROM _days AS d
-    JOIN _hotdesk_memberships AS hm
-      ON d.day >= hm.start_date AND (hm.end_date IS NULL OR d.day <= hm.end_date)
-    LEFT JOIN _hotdesk_floor AS hf ON hf.location = hm.location
+    JOIN _hotdesk_spans AS hs ON d.day BETWEEN hs.start_date AND hs.end_date
     GROUP BY ALL
 ),
 checkins AS (

@@ -191,6 +191,9 @@ def floor(warehouse):
             membership("h2", "plan-hotdesk", "2026-06-11", personal=True),
             membership("h3", "plan-hotdesk", "2026-06-01", personal=True, status="not_approved"),
             membership("h4", "plan-daypass", "2026-06-03", "2026-06-03", personal=True),
+            # assigned to the hot-desk area from 1 July: a hot-desk plan and a fixed-desk plan
+            membership("h5", "plan-hotdesk", "2026-07-01", personal=True, mid="m-h5"),
+            membership("G", "plan-fixdesk", "2026-07-01", mid="m7"),
         ],
     )
     insert(
@@ -203,6 +206,8 @@ def floor(warehouse):
             _assignment("a4", "D-2", "m4", "2026-05-20"),
             _assignment("a5", "D-2", "m5", "2026-06-20"),
             _assignment("a6", "P", "m6", "2026-05-01"),
+            _assignment("a7", "HD", "m-h5", "2026-07-01"),
+            _assignment("a8", "HD", "m7", "2026-07-01"),
         ],
     )
     insert(

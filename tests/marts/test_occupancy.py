@@ -6,7 +6,8 @@ The floor (the `floor` fixture in conftest), Plan 1 of Stockholm:
 * D-1, D-2, D-3 dedicated desks; D-1 let 1–15 June (the membership ends on the 15th, the
   assignment is left open), D-2 let all month and a second membership on it from 20 June
 * HD hot-desk area, 10 desks; hot-desk memberships: h1 all month, h2 from 11 June, h3 not
-  approved, plus a day pass; two check-ins on 5 June
+  approved, plus a day pass; two check-ins on 5 June; from 1 July two memberships assigned to
+  the area itself (h5 on a hot-desk plan, G on a fixed-desk plan)
 * a meeting room and a parking spot (let): not primary, not counted
 """
 
@@ -87,6 +88,15 @@ def test_monthly_prorated_and_start_of_month(floor):
     assert hot["occupancy_start_of_month"] == D("0.05")  # h1 ÷ 2 of 10
     july = _row(floor, "occupancy_monthly", date(2026, 7, 1), "team_room")
     assert (july["days"], july["occupancy_prorated"]) == (1, D("1"))  # as of 1 July
+
+
+def test_members_assigned_to_the_hot_desk_area_count_as_hot_desk_members(floor):
+    july = _row(floor, "occupancy_daily", date(2026, 7, 1), "hotdesk")
+    # h1 and h2 (unassigned hot-desk plans) + h5 and G (assigned to HD) = 4 members, ÷ 2 = 2
+    assert (july["hotdesk_memberships"], july["desks_occupied"]) == (4, D(2))
+    assert july["occupancy"] == D("0.2")  # 2 of HD's 10 desks
+    # G's fixed-desk plan does not make HD a let desk: the desks stay as in June (D-2 only)
+    assert _row(floor, "occupancy_daily", date(2026, 7, 1), "desk")["desks_occupied"] == 1
 
 
 def test_the_coefficient_setting():
