@@ -9,6 +9,12 @@ Choices where the references are unsure (change them here):
 * **Reverse charge** applies to lines OfficeRnD sent with a reverse-charge tax rate, and only
   for a company with an EU VAT number outside Sweden (the VAT number's prefix decides, else the
   country); such a line without one is held: Swedish VAT may be due.
+* **Property-connected services** (EU VAT implementing regulation 282/2011 art. 31a: letting
+  and use of a defined part of a building) are taxed where the property is, also for an EU
+  business customer, so reverse charge is arguably wrong on them (reference §3.3,
+  [UNVERIFIED] for coworking). The revenue classes taken as property-connected are
+  `PROPERTY_CONNECTED_CLASSES`; the books never change what OfficeRnD invoiced, `doctor`
+  warns when a reverse-charge rate reaches one of them.
 * **Öresavrundning**: the receivable is the total rounded to whole kronor, half away from zero
   (Visma's `DomesticCurrencyRounding` 1: 0.50 up, 0.49 down, symmetric for credit notes); the
   difference goes to the rounding account. Line VAT stays to the öre.
@@ -42,6 +48,12 @@ EU_COUNTRY_NAMES = {
     "sweden": "SE", "sverige": "SE", "slovenia": "SI", "slovakia": "SK",
 }  # fmt: skip
 HOME_COUNTRY = "SE"
+# Revenue classes whose supply is the letting or use of a defined part of the building: a
+# private office, a desk or membership with a workplace, meeting and event rooms, parking, a
+# day at a desk. A virtual office (an address and mail) or printing is not.
+PROPERTY_CONNECTED_CLASSES = frozenset(
+    ("membership", "private_office", "day_pass", "booking_fee", "event_space", "parking")
+)
 
 
 def fee_kind(

@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 import duckdb
 
 from ornd_visma.books import rules
-from ornd_visma.mapping.model import Mapping
+from ornd_visma.mapping.model import Mapping, RevenueRule
 
 Severity = Literal["error", "warning"]
 # The collections the checks read, by dataset file name.
@@ -284,17 +284,11 @@ def check_officernd(mapping: Mapping, data: OfficeRnDData) -> list[Finding]:
                 "map OfficeRnD's reverse-charge tax rate with `treatment: reverse_charge`",
             )
         )
+    out += _check_property_reverse_charge(mapping, data, where)
     unmapped: dict[str, list[str]] = {}
     for combo, count in sorted(used_combinations(data).items(), key=lambda kv: kv[0]):
         account, plan, plan_type, kind, tax = combo
-        names = {
-            "revenue_account": (account,),
-            "plan": (plan,),
-            "plan_type": (plan_type,),
-            "fee_kind": (kind,),
-            "tax_rate": (tax,),
-        }
-        if mapping.revenue_rule(names) is None:
+        if mapping.revenue_rule(_combo_names(combo)) is None:
             used = f"{count} invoice lines" if count else "not invoiced yet"
             unmapped.setdefault(account, []).append(
                 f"plan {plan} (type {plan_type or '-'}, fee kind {kind}, tax rate {tax}; {used})"
@@ -311,6 +305,46 @@ def check_officernd(mapping: Mapping, data: OfficeRnDData) -> list[Finding]:
             )
         )
     return out
+
+
+def _combo_names(combo: tuple) -> dict[str, tuple[str | None, ...]]:
+    account, plan, plan_type, kind, tax = combo
+    return {
+        "revenue_account": (account,),
+        "plan": (plan,),
+        "plan_type": (plan_type,),
+        "fee_kind": (kind,),
+        "tax_rate": (tax,),
+    }
+
+
+def _check_property_reverse_charge(
+    mapping: Mapping, data: OfficeRnDData, where: str
+) -> list[Finding]:
+    """A reverse-charge tax rate on a property-connected revenue class (a warning: the place
+    of supply is where the building is, so Swedish VAT may be due; the product posts what
+    OfficeRnD invoiced and never changes it)."""
+    uses: dict[tuple[str, str], int] = {}
+    for combo, count in used_combinations(data).items():
+        vat = mapping.find(mapping.vat, combo[4])
+        rule = mapping.revenue_rule(_combo_names(combo))
+        if vat is None or rule is None or vat.vat_treatment != "reverse_charge":
+            continue
+        if rule.revenue_class in rules.PROPERTY_CONNECTED_CLASSES:
+            key = (rule.revenue_class, combo[4])
+            uses[key] = uses.get(key, 0) + count
+    return [
+        Finding(
+            "warning",
+            where,
+            f"revenue class {revenue_class} is invoiced with reverse-charge tax rate {tax} "
+            f"({count} invoice lines): a service connected with a building in Sweden is taxed "
+            "in Sweden also for an EU business customer, so Swedish VAT may be due",
+            "ask your accountant; if Swedish VAT is due, give these plans a Swedish tax rate in "
+            "OfficeRnD (the books post what OfficeRnD invoiced; docs/posting.md, VAT decisions)",
+        )
+        for (revenue_class, tax), count in sorted(uses.items())
+    ]
 
 
 # -- Visma side ----------------------------------------------------------------------------
@@ -539,6 +573,56 @@ def _check_articles(mapping: Mapping, visma: VismaLister, where: str) -> list[Fi
                             "give the article the coding of the right VAT rate",
                         )
                     )
+            out += _check_coding_accounts(mapping, i, rule, coding, where)
+    return out
+
+
+# The coding slot Visma books an article's revenue on, by the line's VAT treatment.
+CODING_SLOTS = {
+    "standard": "DomesticSalesSubjectToVatAccountNumber",
+    "zero": "DomesticSalesVatExemptAccountNumber",
+    "exempt": "DomesticSalesVatExemptAccountNumber",
+    "reverse_charge": "ForeignSalesVatExemptWithinEuAccountNumber",
+}
+
+
+def _check_coding_accounts(
+    mapping: Mapping, index: int, rule: RevenueRule, coding: dict, where: str
+) -> list[Finding]:
+    """In invoice mode Visma books an article's revenue on its account coding, not on the
+    rule's account: they must agree or Visma's ledger differs from the books. A rule without
+    a tax rate is taken by the coding's own rate (taxed: the domestic taxable slot, 0 %: the
+    exempt slot). Reverse charge goes to `reverse_charge.account` whatever the rule says; its
+    slot is a warning, as no reverse-charge line may ever use the article."""
+    if not coding:
+        return []
+    vat = mapping.find(mapping.vat, rule.tax_rate) if rule.tax_rate else None
+    if vat is not None:
+        treatment = vat.vat_treatment
+    else:
+        taxed = Decimal(str(coding.get("VatRatePercent") or 0)) > 0
+        treatment = "standard" if taxed else "exempt"
+    checks = [("error", CODING_SLOTS[treatment], rule.account, f"`revenue.{index}.account`")]
+    if treatment != "reverse_charge" and any(
+        v.vat_treatment == "reverse_charge" for v in mapping.vat.values()
+    ):
+        account = mapping.reverse_charge.account
+        checks.append(("warning", CODING_SLOTS["reverse_charge"], account, "`reverse_charge`"))
+    out = []
+    for severity, slot, expected, key in checks:
+        booked = coding.get(slot)
+        if booked is None or int(booked) != int(expected):
+            out.append(
+                Finding(
+                    severity,
+                    where,
+                    f"article {rule.article}'s coding {coding.get('Name')} books {slot} on "
+                    f"{booked or 'no account'}, but {key} is {expected}: Visma's ledger would "
+                    "differ from the books",
+                    f"give article {rule.article} a coding whose {slot} is {expected}, or set "
+                    f"{key} to {booked}" if booked else f"set the coding's {slot} to {expected}",
+                )
+            )
     return out
 
 

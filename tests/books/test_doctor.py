@@ -11,6 +11,8 @@ import yaml
 from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
 from ornd_visma.mapping.doctor import (
     COLLECTIONS,
+    OfficeRnDData,
+    _check_articles,
     check_officernd,
     diagnose,
     officernd_from_dataset,
@@ -18,6 +20,7 @@ from ornd_visma.mapping.doctor import (
     report,
     run_doctor,
 )
+from ornd_visma.mapping.model import RevenueRule
 from ornd_visma.sandbox.visma import VismaOptions
 from ornd_visma.visma import TokenStore, VismaClient, VismaSettings
 from tests.books.warehouse import staged_warehouse
@@ -188,3 +191,95 @@ def test_a_bad_mapping_file_and_an_unreadable_visma(small_dir, tmp_path):
     assert len(findings) == 1 and findings[0].severity == "error"
     assert "cannot read the Visma company http://127.0.0.1:9/v2" in findings[0].what
     assert "VISMA_*" in findings[0].fix
+
+
+def _officernd(lines: list[tuple[str, str]]) -> OfficeRnDData:
+    """One invoice whose lines are (revenue account code, tax rate code)."""
+    accounts = {code for code, _ in lines}
+    taxes = {tax for _, tax in lines}
+    return OfficeRnDData(
+        {
+            "revenue-accounts": [{"_id": f"ra-{c}", "code": c} for c in sorted(accounts)],
+            "tax-rates": [{"_id": f"tr-{t}", "code": t} for t in sorted(taxes)],
+            "payments": [
+                {
+                    "_id": "inv-1",
+                    "documentType": "invoice",
+                    "lines": [{"account": f"ra-{c}", "taxRate": f"tr-{t}"} for c, t in lines],
+                }
+            ],
+        }
+    )
+
+
+def test_reverse_charge_on_a_property_connected_class_is_a_warning_and_changes_nothing():
+    mapping = load_mapping(SANDBOX_MAPPING)
+    # two office lines and one printing line, all with OfficeRnD's reverse charge (RCEU)
+    data = _officernd([("OFFICE-RENT", "RCEU"), ("OFFICE-RENT", "RCEU"), ("PRINTING", "RCEU")])
+    found = [f for f in check_officernd(mapping, data) if "reverse-charge tax rate" in f.what]
+    # OFFICE-RENT's only rule names tax_rate EXEMPT, so OFFICE-RENT × RCEU is unmapped (an
+    # error of its own); PRINTING × RCEU is mapped, but printing is not property-connected
+    assert found == []
+    rules_for_rc = [
+        *mapping.revenue,
+        RevenueRule(revenue_account="OFFICE-RENT", account=3911, revenue_class="private_office"),
+    ]
+    mapping = mapping.model_copy(update={"revenue": rules_for_rc})
+    (warning,) = [f for f in check_officernd(mapping, data) if "reverse-charge" in f.what]
+    assert warning.severity == "warning"
+    assert warning.what.startswith(
+        "revenue class private_office is invoiced with reverse-charge tax rate RCEU "
+        "(2 invoice lines)"
+    )
+    assert "accountant" in warning.fix
+
+
+class _Codings:
+    """A Visma company's articles and account codings, for the invoice-mode article checks."""
+
+    def __init__(self, articles: dict[str, dict]):
+        self.articles = articles
+
+    def list_all(self, path: str, params: dict | None = None) -> list[dict]:
+        if path == "articles":
+            return [{"Number": n, "IsActive": True, "CodingId": n} for n in self.articles]
+        return [{"Id": n, "Name": f"coding of {n}", **c} for n, c in self.articles.items()]
+
+
+def test_an_articles_coding_must_book_on_the_rules_account():
+    mapping = load_mapping(SANDBOX_MAPPING).model_copy(update={"posting_mode": "invoices"})
+    exempt_3004 = {  # the sandbox's "Tjänster momsfri": exempt sales on 3004, not 3911
+        "VatRatePercent": 0,
+        "DomesticSalesVatExemptAccountNumber": 3004,
+        "ForeignSalesVatExemptWithinEuAccountNumber": 3004,
+    }
+    rent_3911 = {
+        "VatRatePercent": 0,
+        "DomesticSalesVatExemptAccountNumber": 3911,
+        "ForeignSalesVatExemptWithinEuAccountNumber": 3308,
+    }
+    services_25 = {
+        "VatRatePercent": "0.25",
+        "DomesticSalesSubjectToVatAccountNumber": 3001,
+        "ForeignSalesVatExemptWithinEuAccountNumber": 3308,
+    }
+    visma = _Codings({"OFFICE": exempt_3004, "MEMBERSHIP": services_25, "TICKET": rent_3911})
+    findings = _check_articles(mapping, visma, "Visma main")
+    coding = [f for f in findings if "coding of" in f.what and "books" in f.what]
+    by_article = {f.what.split("'")[0]: f for f in coding if f.severity == "error"}
+    # OFFICE (rule: EXEMPT on 3911) books exempt sales on 3004: an error
+    office = by_article["article OFFICE"]
+    assert office.severity == "error"
+    assert "DomesticSalesVatExemptAccountNumber on 3004, but `revenue.3.account` is 3911" in (
+        office.what
+    )
+    # its EU slot (3004) is not the reverse-charge account 3308: a warning of its own
+    assert any(
+        f.severity == "warning" and "ForeignSalesVatExemptWithinEuAccountNumber on 3004" in f.what
+        for f in coding
+    )
+    # MEMBERSHIP (3001, 25 %) agrees on both slots: nothing
+    assert not [f for f in coding if f.what.startswith("article MEMBERSHIP")]
+    # TICKET's rule names no tax rate and books on 3003; its coding is 0 %, so Visma books it
+    # on the coding's exempt slot, 3911
+    assert "on 3911, but `revenue.9.account` is 3003" in by_article["article TICKET"].what
