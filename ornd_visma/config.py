@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ornd_visma.endpoints import checked_endpoint, is_loopback
+
 SANDBOX_OFFICERND_PORT = 8461
 SANDBOX_VISMA_PORT = 8462
 SANDBOX_CREDENTIAL = "sandbox"  # org slug, client id and client secret of the simulators
@@ -26,7 +28,7 @@ class OfficeRnDSettings:
 
     @property
     def is_sandbox(self) -> bool:
-        return self.client_id == SANDBOX_CREDENTIAL and "127.0.0.1" in self.api_url
+        return self.client_id == SANDBOX_CREDENTIAL and is_loopback(self.api_url)
 
 
 def sandbox_officernd(port: int = SANDBOX_OFFICERND_PORT) -> OfficeRnDSettings:
@@ -45,13 +47,14 @@ def officernd_settings(env: dict[str, str] | None = None) -> OfficeRnDSettings:
     env = os.environ if env is None else env
     if not env.get("OFFICERND_CLIENT_ID"):
         sandbox = sandbox_officernd()
-        return OfficeRnDSettings(
+        settings = OfficeRnDSettings(
             api_url=env.get("OFFICERND_API_URL", sandbox.api_url),
             auth_url=env.get("OFFICERND_AUTH_URL", sandbox.auth_url),
             org_slug=sandbox.org_slug,
             client_id=sandbox.client_id,
             client_secret=sandbox.client_secret,
         )
+        return _checked(settings)
     missing = [k for k in ("OFFICERND_ORG_SLUG", "OFFICERND_CLIENT_SECRET") if not env.get(k)]
     if missing:
         raise ValueError(f"OFFICERND_CLIENT_ID is set but {', '.join(missing)} is not")
@@ -62,9 +65,12 @@ def officernd_settings(env: dict[str, str] | None = None) -> OfficeRnDSettings:
         client_id=env["OFFICERND_CLIENT_ID"],
         client_secret=env["OFFICERND_CLIENT_SECRET"],
     )
-    for url in (settings.api_url, settings.auth_url):
-        if not url.startswith("https://") and "127.0.0.1" not in url:
-            raise ValueError(f"real endpoints must be HTTPS: {url}")
+    return _checked(settings)
+
+
+def _checked(settings: OfficeRnDSettings) -> OfficeRnDSettings:
+    checked_endpoint(settings.api_url, "OFFICERND_API_URL")
+    checked_endpoint(settings.auth_url, "OFFICERND_AUTH_URL")
     return settings
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ornd_visma.config import SANDBOX_CREDENTIAL, SANDBOX_VISMA_PORT
+from ornd_visma.endpoints import checked_endpoint, is_loopback
 
 DEFAULT_PREFIX = "VISMA"
 REAL_API_URL = "https://eaccountingapi.vismaonline.com/v2"
@@ -36,7 +37,7 @@ class VismaSettings:
 
     @property
     def is_sandbox(self) -> bool:
-        return self.client_id == SANDBOX_CREDENTIAL and "127.0.0.1" in self.api_url
+        return self.client_id == SANDBOX_CREDENTIAL and is_loopback(self.api_url)
 
     def __repr__(self) -> str:  # never print the secrets
         return f"VismaSettings(entity={self.entity!r}, api_url={self.api_url!r})"
@@ -59,7 +60,7 @@ def visma_settings(
     if not var("CLIENT_ID"):
         sandbox = sandbox_visma(entity)
         api_url = var("API_URL") or sandbox.api_url
-        return VismaSettings(
+        settings = VismaSettings(
             entity,
             api_url,
             var("AUTH_URL") or api_url.rstrip("/").removesuffix("/v2"),
@@ -67,6 +68,7 @@ def visma_settings(
             SANDBOX_CREDENTIAL,
             var("REFRESH_TOKEN"),
         )
+        return _checked(settings, prefix)
     missing = [f"{prefix}_{k}" for k in ("CLIENT_SECRET", "REFRESH_TOKEN") if not var(k)]
     if missing:
         raise ValueError(f"{prefix}_CLIENT_ID is set but {', '.join(missing)} is not")
@@ -78,9 +80,12 @@ def visma_settings(
         var("CLIENT_SECRET") or "",
         var("REFRESH_TOKEN"),
     )
-    for url in (settings.api_url, settings.auth_url):
-        if not url.startswith("https://") and "127.0.0.1" not in url:
-            raise ValueError(f"real endpoints must be HTTPS: {url}")
+    return _checked(settings, prefix)
+
+
+def _checked(settings: VismaSettings, prefix: str) -> VismaSettings:
+    checked_endpoint(settings.api_url, f"{prefix}_API_URL")
+    checked_endpoint(settings.auth_url, f"{prefix}_AUTH_URL")
     return settings
 
 
