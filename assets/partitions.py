@@ -1,9 +1,17 @@
-"""The one daily partitioning every fact asset shares (business date, UTC)."""
+"""The one daily partitioning every fact asset shares (business date, UTC), backfilled as
+single runs (`BackfillPolicy.single_run()`)."""
 
 import os
+import warnings
 from datetime import date
 
 import dagster as dg
+
+# Single-run backfills are the design (a backfill is one run, brief); Dagster marks the
+# parameter beta, and its warning on every import tells a user nothing they can act on.
+warnings.filterwarnings(
+    "ignore", message=r"Parameter `backfill_policy` .* in beta", category=dg.BetaWarning
+)
 
 # The first day the books are taken from; generated datasets start at most 24 months back.
 PARTITIONS_START = os.environ.get("ORND_VISMA_START_DATE", "2024-11-01")

@@ -95,8 +95,13 @@ def _demo(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     # The Dagster entry point; imported here so the rest of the CLI starts without Dagster.
     from ornd_visma.definitions import launch_range
+    from ornd_visma.runlock import Busy
 
-    result = launch_range(args.date_from, args.date_to, dry_run=args.dry_run)
+    try:
+        result = launch_range(args.date_from, args.date_to, dry_run=args.dry_run)
+    except Busy as busy:
+        print(f"ornd-visma run: {busy}", file=sys.stderr)
+        return 1
     print(f"run {result.run_id}: {'success' if result.success else 'FAILURE'}")
     return 0 if result.success else 1
 

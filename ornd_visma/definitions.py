@@ -6,13 +6,18 @@ run in process: DuckDB takes one writer at a time.
 """
 
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
 from assets import ALL_ASSETS, JOBS, SCHEDULES, SENSORS
+from ornd_visma.config import warehouse_path
+from ornd_visma.runlock import exclusive
 from resources import build_resources
+
+INSTANCE_SETTINGS = Path(__file__).with_name("dagster.yaml")
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
@@ -25,10 +30,18 @@ defs = dg.Definitions(
 
 
 def project_instance() -> dg.DagsterInstance:
-    """The project's own instance (`DAGSTER_HOME`, default `./.dagster_home`)."""
+    """The project's own instance (`DAGSTER_HOME`, default `./.dagster_home`). A home without
+    a `dagster.yaml` gets the project's (the DuckDB pool of one, run queue, retries), and the
+    instance's storage is created under a lock: two first runs at once would otherwise race
+    on the sqlite schema migration."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path.cwd() / ".dagster_home")))
     home.mkdir(parents=True, exist_ok=True)
-    return dg.DagsterInstance.get()
+    with exclusive(home / ".setup.lock", "the Dagster instance", wait=True):
+        if not (home / "dagster.yaml").exists():
+            shutil.copyfile(INSTANCE_SETTINGS, home / "dagster.yaml")
+        instance = dg.DagsterInstance.get()
+        instance.get_runs_count()  # opens (and on first use migrates) the run storage
+    return instance
 
 
 def launch_range(
@@ -36,15 +49,19 @@ def launch_range(
 ) -> dg.ExecuteInProcessResult:
     """One real run of the daily job over the partitions `start`..`end` (inclusive),
     recorded in the project's instance so it shows in the UI like a UI backfill. The console
-    shows `log_level` and above; the UI keeps every event."""
+    shows `log_level` and above; the UI keeps every event. A second run on the same
+    warehouse while one is going raises `runlock.Busy` before anything starts."""
     job = defs.resolve_job_def("daily_books")
-    return job.execute_in_process(
-        instance=project_instance(),
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        tags={
-            "dagster/asset_partition_range_start": start.isoformat(),
-            "dagster/asset_partition_range_end": end.isoformat(),
-            "ornd_visma/dry_run": str(dry_run).lower(),
-        },
-        raise_on_error=False,
-    )
+    warehouse = warehouse_path()
+    lock = warehouse.with_name(warehouse.name + ".run.lock")
+    with exclusive(lock, f"the warehouse {warehouse}"):
+        return job.execute_in_process(
+            instance=project_instance(),
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            tags={
+                "dagster/asset_partition_range_start": start.isoformat(),
+                "dagster/asset_partition_range_end": end.isoformat(),
+                "ornd_visma/dry_run": str(dry_run).lower(),
+            },
+            raise_on_error=False,
+        )
