@@ -19,7 +19,7 @@ from assets.marts import (
 from assets.partitions import daily_partitions
 from assets.posting import visma_deferral_vouchers, visma_postings
 from assets.publish import warehouse_snapshot
-from assets.sensors import late_changes
+from assets.sensors import late_changes, run_failures
 from assets.staging import officernd_staging_dimensions, officernd_staging_facts
 
 ALL_ASSETS = [
@@ -42,6 +42,6 @@ ALL_ASSETS = [
 ]
 JOBS = [books_job]
 SCHEDULES = [daily_schedule]
-SENSORS = [late_changes]
+SENSORS = [late_changes, run_failures]
 
 __all__ = ["ALL_ASSETS", "JOBS", "SCHEDULES", "SENSORS", "daily_partitions"]

@@ -94,7 +94,8 @@ def invoice_books(
                 check_name=NOTHING_HELD,
                 asset_key=DOCUMENTS,
                 passed=result.held == 0,
-                severity=dg.AssetCheckSeverity.WARN,
+                # a held document is not in Visma: an error to see, though it blocks nothing
+                severity=dg.AssetCheckSeverity.ERROR,
                 metadata={
                     "held": result.held,
                     "held_documents": dg.MetadataValue.md(_held_markdown(result.held_reasons)),

@@ -73,6 +73,7 @@ def _checks(recon: Reconciliation, summary: Summary, dry: bool) -> list[dg.Asset
         dg.AssetCheckResult(
             check_name=VISMA_MATCHES_BOOKS,
             asset_key=POSTINGS,
+            severity=dg.AssetCheckSeverity.ERROR,
             passed=not (recon.mismatches or recon.books_mismatches or summary.unreachable),
             metadata={
                 "visma_read": recon.visma_read and not dry,
@@ -87,6 +88,7 @@ def _checks(recon: Reconciliation, summary: Summary, dry: bool) -> list[dg.Asset
         dg.AssetCheckResult(
             check_name=NO_FAILED_DOCUMENTS,
             asset_key=POSTINGS,
+            severity=dg.AssetCheckSeverity.ERROR,
             passed=not failed and not summary.failed,
             metadata={
                 "failed": len(failed),
@@ -96,6 +98,7 @@ def _checks(recon: Reconciliation, summary: Summary, dry: bool) -> list[dg.Asset
         dg.AssetCheckResult(
             check_name=ONE_COPY_IN_VISMA,
             asset_key=POSTINGS,
+            severity=dg.AssetCheckSeverity.ERROR,
             passed=not recon.duplicates,
             metadata={"duplicates": dg.MetadataValue.md(markdown(recon.duplicates))},
         ),

@@ -1,9 +1,14 @@
-"""Late changes: an invoice edited in OfficeRnD a week after its date is pulled by the next
+"""Sensors: late changes re-validated, and failed runs told to a human.
+
+Late changes: an invoice edited in OfficeRnD a week after its date is pulled by the next
 extraction (incrementally, by `modifiedAt`), which notes its business date in
 `meta.touched_partitions`; this sensor then asks for the fact partitions of those dates to be
-validated again, one run per run of consecutive days."""
+validated again, one run per run of consecutive days.
 
-from datetime import date, timedelta
+Failed runs: `run_failures` (Dagster's own `run_failure_sensor`) appends one line per failed
+run to the run-failure log and, when configured, a webhook (`ornd_visma/alerts.py`)."""
+
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import duckdb
@@ -12,6 +17,7 @@ from dagster_duckdb import DuckDBResource
 from assets.jobs import books_job
 from assets.partitions import daily_partitions
 from assets.staging import staging_key
+from ornd_visma.alerts import failure_line, tell
 from ornd_visma.warehouse.raw import touched_partitions
 from ornd_visma.warehouse.staging import FACTS
 
@@ -61,3 +67,21 @@ def late_changes(context: dg.SensorEvaluationContext, warehouse: DuckDBResource)
         )
         for start, end in day_ranges(days)
     ]
+
+
+@dg.run_failure_sensor(
+    name="run_failures",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Writes each failed run, with its error, to the run-failure log a person reads "
+    "(ORND_VISMA_ALERT_LOG, default <state dir>/run-failures.log) and, when "
+    "ORND_VISMA_ALERT_WEBHOOK is set, POSTs it there (Slack/Teams incoming-webhook body).",
+)
+def run_failures(context: dg.RunFailureSensorContext) -> None:
+    run = context.dagster_run
+    error = context.failure_event.message or "the run failed"
+    failed_steps = [e.step_key for e in context.get_step_failure_events() if e.step_key]
+    if failed_steps:
+        error = f"{error} (steps: {', '.join(failed_steps)})"
+    line = failure_line(datetime.now(UTC), run.job_name, run.run_id, error)
+    for problem in tell(line):
+        context.log.warning(problem)

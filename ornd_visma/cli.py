@@ -94,16 +94,50 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # The Dagster entry point; imported here so the rest of the CLI starts without Dagster.
-    from ornd_visma.definitions import launch_range
+    from ornd_visma.definitions import failed_steps, launch_range, unreachable_companies
+    from ornd_visma.posting.outbox import now
     from ornd_visma.runlock import Busy
 
+    began = now()
     try:
         result = launch_range(args.date_from, args.date_to, dry_run=args.dry_run)
     except Busy as busy:
         print(f"ornd-visma run: {busy}", file=sys.stderr)
         return 1
+    steps = failed_steps(result)
+    unreachable = unreachable_companies(result)
     print(f"run {result.run_id}: {'success' if result.success else 'FAILURE'}")
-    return 0 if result.success else 1
+    for step in steps:
+        print(f"  step failed: {step}")
+    outcome = _posting_outcome(began, unreachable)
+    if outcome is None:
+        return 1
+    lines, trouble = outcome
+    print("\n".join(lines))
+    return 0 if result.success and not trouble else 1
+
+
+def _posting_outcome(began: datetime, unreachable: dict[str, str]) -> tuple[list[str], bool] | None:
+    """The summary lines of what the outbox holds now, and whether anything failed or was
+    out of reach; None when the warehouse cannot be read (said on stderr)."""
+    import duckdb
+
+    from ornd_visma.config import warehouse_path
+    from ornd_visma.posting.standing import standing, summary_lines
+
+    path = warehouse_path()
+    if not path.exists():
+        return [f"the warehouse {path} was not written: nothing posted"], True
+    try:
+        conn = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as error:
+        print(f"ornd-visma run: cannot read the warehouse {path}: {error}", file=sys.stderr)
+        return None
+    try:
+        state = standing(conn, began)
+    finally:
+        conn.close()
+    return summary_lines(state, unreachable), bool(state.failed or unreachable)
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -65,3 +65,25 @@ def launch_range(
             },
             raise_on_error=False,
         )
+
+
+def unreachable_companies(result: dg.ExecuteInProcessResult) -> dict[str, str]:
+    """The Visma companies the run's posting steps could not reach (entity -> why)."""
+    out: dict[str, str] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.asset_materialization
+        if materialization is None or materialization.asset_key.path[0] != "posting":
+            continue
+        value = materialization.metadata.get("unreachable_entities")
+        out.update(getattr(value, "value", None) or {})
+    return out
+
+
+def failed_steps(result: dg.ExecuteInProcessResult) -> list[str]:
+    """`<step>: <error>` of each step that failed."""
+    out = []
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        message = error.message.strip().splitlines()[-1] if error else "failed"
+        out.append(f"{event.step_key}: {message}")
+    return out
