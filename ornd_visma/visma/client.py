@@ -35,7 +35,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from ornd_visma.jsontext import dumps
 from ornd_visma.visma.rate_limit import EndpointLimiter, endpoint, retry_after_seconds
 from ornd_visma.visma.settings import VismaSettings
-from ornd_visma.visma.tokens import Tokens, TokenStore
+from ornd_visma.visma.tokens import RefreshRefused, Tokens, TokenStore
 
 RATE_LIMITED = 4010
 PAGE_SIZE = 1000
@@ -64,8 +64,8 @@ class VismaApiError(RuntimeError):
         )
 
 
-class VismaAuthError(RuntimeError):
-    """The refresh token was refused: someone must consent again and set the variable."""
+class VismaAuthError(RefreshRefused):
+    """The refresh token was refused: someone must consent again."""
 
 
 class VismaUnavailable(RuntimeError):
@@ -169,8 +169,8 @@ class VismaClient:
         if answer.status_code != 200:
             raise VismaAuthError(
                 f"Visma refused the refresh token of entity {self.settings.entity} "
-                f"({answer.status_code} {answer.text[:200]}): consent again and set "
-                "the entity's _REFRESH_TOKEN variable"
+                f"({answer.status_code} {answer.text[:200]}): consent again: ornd-visma "
+                f"connect visma --entity {self.settings.entity}"
             )
         body = answer.json()
         return Tokens(

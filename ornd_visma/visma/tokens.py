@@ -11,10 +11,21 @@ out until someone consents again in a browser, so:
 * **Initial value.** `VISMA_REFRESH_TOKEN` (or `<prefix>_REFRESH_TOKEN`) seeds the file the
   first time. The file remembers the seed's sha256; when the variable later holds a different
   token (someone consented again), the new seed wins over the stored chain.
-* **Stored before first use.** `rotate()` writes the new tokens (temp file, fsync, atomic
-  `os.replace`, fsync of the directory) before it returns the access token to anyone, so a
-  crash after that point leaves the new refresh token on disk. The one unavoidable window is
-  between Visma's answer arriving and the write finishing (microseconds, no network).
+* **Stored before first use.** The new tokens are written (temp file, fsync, atomic
+  `os.replace`, fsync of the directory) before the access token is returned to anyone, so a
+  crash after that point leaves the new refresh token on disk.
+* **Refreshed only when needed.** The stored access token is used until `RENEW_MARGIN_S`
+  before it expires (Visma's last an hour), so a daily run spends one refresh token, not one
+  per process.
+* **The window, honestly.** Visma rotates the token when it *handles* the refresh request;
+  we store its successor when the *answer* arrives. A kill (or a dropped connection) in
+  between, i.e. during the network round trip, typically tens to hundreds of milliseconds a
+  day, loses the only token that works: nothing on our side can close that window, since
+  Visma offers no way to ask for the successor again. So before the call an in-flight marker
+  (`<entity>.inflight`, the spent token's sha256 and the time) is written and fsynced, and it
+  is removed once the successor is stored. When a refresh is refused and the marker names
+  that same token, the earlier refresh was interrupted: the error (`TokenLost`) says so and
+  gives the one command that consents again (`ornd-visma connect visma --entity <name>`).
 * **One refresher at a time.** An exclusive `flock` on `<entity>.lock` is held from reading
   the stored token to writing its successor, so two processes never spend the same token;
   the second one re-reads and finds a fresh access token.
@@ -32,6 +43,14 @@ from pathlib import Path
 import orjson
 
 RENEW_MARGIN_S = 120.0
+
+
+class TokenLost(RuntimeError):
+    """A refresh was interrupted after Visma may have rotated the token: consent again."""
+
+
+class RefreshRefused(RuntimeError):
+    """Visma refused the refresh token (it is spent or revoked)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,8 @@ class TokenStore:
         self.directory = Path(state_dir) / "visma-tokens"
         self.path = self.directory / f"{entity}.json"
         self._lock_path = self.directory / f"{entity}.lock"
+        self.inflight_path = self.directory / f"{entity}.inflight"
+        self.entity = entity
 
     def _ensure_dir(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -102,6 +123,44 @@ class TokenStore:
         finally:
             os.close(dir_fd)
 
+    def _mark_inflight(self, refresh_token: str) -> None:
+        body = orjson.dumps({"refresh_sha256": _sha(refresh_token), "started_at": time.time()})
+        fd = os.open(self.inflight_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, body)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def interrupted_refresh(self, refresh_token: str) -> float | None:
+        """When an earlier refresh spending `refresh_token` never stored its answer: when it
+        began (epoch seconds); else None."""
+        try:
+            marker = orjson.loads(self.inflight_path.read_bytes())
+        except (FileNotFoundError, orjson.JSONDecodeError):
+            return None
+        if marker.get("refresh_sha256") != _sha(refresh_token):
+            return None
+        return float(marker.get("started_at") or 0)
+
+    def _spend(self, refresh_token: str, refresh: Callable[[str], Tokens]) -> Tokens:
+        """`refresh(refresh_token)` with the in-flight marker around it (module docstring)."""
+        interrupted = self.interrupted_refresh(refresh_token)
+        self._mark_inflight(refresh_token)
+        try:
+            return refresh(refresh_token)
+        except RefreshRefused as refused:
+            if interrupted is None:
+                self.inflight_path.unlink(missing_ok=True)  # refused, not lost in flight
+                raise
+            when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(interrupted))
+            raise TokenLost(
+                f"Visma refused the refresh token of entity {self.entity}: the refresh begun "
+                f"{when} was interrupted before its answer was stored, and Visma had already "
+                f"rotated the token. Consent again: ornd-visma connect visma --entity "
+                f"{self.entity}"
+            ) from refused
+
     def current(self, seed_token: str | None) -> tuple[Tokens | None, str | None]:
         """The tokens to use (None: none known) and the sha of the seed they descend from."""
         stored = self.read()
@@ -142,12 +201,14 @@ class TokenStore:
             if tokens is None:
                 if bootstrap is None:
                     raise RuntimeError(
-                        f"no Visma refresh token for {self.path.stem}: set the entity's "
-                        "_REFRESH_TOKEN variable (consent once in a browser)"
+                        f"no Visma refresh token for {self.entity}: consent once with "
+                        f"ornd-visma connect visma --entity {self.entity} (or set the "
+                        "entity's _REFRESH_TOKEN variable)"
                     )
                 fresh = bootstrap()
             else:
-                fresh = refresh(tokens.refresh_token)
+                fresh = self._spend(tokens.refresh_token, refresh)
             self.write(fresh, seed)  # before anyone uses the access token
+            self.inflight_path.unlink(missing_ok=True)
             assert fresh.access_token
             return fresh.access_token

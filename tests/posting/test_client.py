@@ -201,3 +201,51 @@ def test_a_real_client_with_a_spent_token_is_told_to_consent_again(tmp_path):
         forgot = TokenStore(tmp_path / "b", "main")  # a store that lost the rotation
         with VismaClient(settings, forgot) as c, pytest.raises(VismaAuthError, match="consent"):
             c.get("/companysettings")
+
+
+KILLED_IN_FLIGHT = """
+import os, signal, sys
+from pathlib import Path
+from ornd_visma.visma import TokenStore, VismaClient
+from ornd_visma.visma.settings import VismaSettings
+url, tokens, seed = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+settings = VismaSettings("main", url + "/v2", url, "realapp", "s3cret", seed)
+client = VismaClient(settings, TokenStore(tokens, "main"))
+real = client._refresh
+def die_after_visma_rotated(token):
+    real(token)  # Visma has rotated; its answer dies with us, before it is stored
+    os.kill(os.getpid(), signal.SIGKILL)
+client._refresh = die_after_visma_rotated
+client._bearer()
+"""
+
+
+def test_a_refresh_killed_in_flight_is_detected_and_names_the_consent_command(tmp_path):
+    from ornd_visma.sandbox.visma import VismaOptions, sandbox_tokens
+    from ornd_visma.visma import VismaClient, VismaSettings
+    from ornd_visma.visma.tokens import TokenLost
+    from tests.sandbox.visma_fixtures import harness
+
+    options = VismaOptions(client_id="realapp", client_secret="s3cret")
+    with harness(tmp_path / "visma", options) as h:
+        seed = sandbox_tokens(h.url, client_id="realapp", client_secret="s3cret").refresh_token
+        tokens = tmp_path / "tokens"
+        done = subprocess.run(
+            [sys.executable, "-c", KILLED_IN_FLIGHT, h.url, str(tokens), seed],
+            cwd=Path(__file__).parents[2], capture_output=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == -9, done.stderr
+        store = TokenStore(tokens, "main")
+        assert store.interrupted_refresh(seed) is not None  # the marker outlived the kill
+        settings = VismaSettings("main", f"{h.url}/v2", h.url, "realapp", "s3cret", seed)
+        with VismaClient(settings, store) as c, pytest.raises(TokenLost) as lost:
+            c.get("/companysettings")
+        message = str(lost.value)
+        assert "was interrupted before its answer was stored" in message
+        assert message.endswith("Consent again: ornd-visma connect visma --entity main")
+        # a refused token without an interrupted refresh is the plain refusal, marker gone
+        other = TokenStore(tmp_path / "other", "main")
+        with VismaClient(settings, other) as c, pytest.raises(RuntimeError) as refused:
+            c.get("/companysettings")
+        assert not isinstance(refused.value, TokenLost)
+        assert not other.inflight_path.exists()
