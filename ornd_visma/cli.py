@@ -242,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="compute everything, post nothing")
     run.set_defaults(func=_run)
 
+    from ornd_visma import connect
+
+    connect.add_parser(commands)
+
     doctor = commands.add_parser(
         "doctor", help="check the mapping against the OfficeRnD data and against Visma"
     )

@@ -161,6 +161,13 @@ class TokenStore:
                 f"{self.entity}"
             ) from refused
 
+    def store_consent(self, tokens: Tokens, seed_token: str | None) -> None:
+        """Keep the tokens of a new consent (`ornd-visma connect visma`). They descend from
+        whatever seed the environment holds, so that seed does not win over them later."""
+        with self.locked():
+            self.write(tokens, _sha(seed_token))
+            self.inflight_path.unlink(missing_ok=True)
+
     def current(self, seed_token: str | None) -> tuple[Tokens | None, str | None]:
         """The tokens to use (None: none known) and the sha of the seed they descend from."""
         stored = self.read()
