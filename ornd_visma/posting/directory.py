@@ -19,6 +19,8 @@ from typing import Any
 from ornd_visma.posting.keys import tag
 from ornd_visma.visma.client import VismaApiError, VismaClient
 
+DUPLICATE = 4000  # Visma's "cannot exist as a duplicate" (reference §1.12)
+
 
 def _quote(text: str) -> str:
     return text.replace("'", "''")
@@ -70,31 +72,36 @@ class Directory:
         return self._items
 
     def cost_center_item(self, dimension: int, short_name: str) -> str:
-        items = self._load_items()
-        if (dimension, short_name) in items:
-            return items[(dimension, short_name)]
+        """The item's id, created when Visma lacks it: looked up before any retry, and a 4000
+        (it exists: an earlier attempt of ours stored it after all) answered by a look-up."""
+        key = (dimension, short_name)
+        if key in self._load_items():
+            return self._load_items()[key]
         if dimension not in self._centers:
             raise VismaApiError(
                 400, 3000, f"Visma has no cost center {dimension} for item {short_name}"
             )
 
         def find() -> dict | None:
-            self._items = None
-            self._load_items()
-            ident = self._items.get((dimension, short_name))
+            self._items = None  # read Visma again: the cache predates the attempt
+            ident = self._load_items().get(key)
             return {"Id": ident} if ident else None
 
-        created = self.client.post(
-            "/costcenteritems",
-            {
-                "CostCenterId": self._centers[dimension],
-                "Name": short_name,
-                "ShortName": short_name,
-                "IsActive": True,
-            },
-            find_existing=find,
-        )
-        items[(dimension, short_name)] = created["Id"]
+        body = {
+            "CostCenterId": self._centers[dimension],
+            "Name": short_name,
+            "ShortName": short_name,
+            "IsActive": True,
+        }
+        try:
+            created = self.client.post("/costcenteritems", body, find_existing=find)
+        except VismaApiError as error:
+            existing = find() if error.error_code == DUPLICATE else None
+            if existing is None:
+                raise
+            created = existing
+        # into the cache as it is now: a retry's look-up may have replaced the dict
+        self._load_items()[key] = created["Id"]
         return created["Id"]
 
     def article_id(self, number: str) -> str:
