@@ -7,11 +7,19 @@ demo       generate, serve and read everything back over HTTP, with a summary
 
 import argparse
 import json
+import os
+import signal
 import sys
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 
-from ornd_visma.config import SANDBOX_CREDENTIAL, SANDBOX_OFFICERND_PORT, SANDBOX_VISMA_PORT
+from ornd_visma.config import (
+    SANDBOX_CREDENTIAL,
+    SANDBOX_HOME,
+    SANDBOX_OFFICERND_PORT,
+    SANDBOX_VISMA_PORT,
+)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -30,12 +38,22 @@ def _generate(args: argparse.Namespace) -> int:
 def _sandbox(args: argparse.Namespace) -> int:
     if args.action == "inspect":
         from ornd_visma.sandbox.visma import inspect_state
+        from ornd_visma.sandbox.visma.store import db_path
 
+        if not db_path(args.state).exists():
+            return _fail(
+                "sandbox inspect",
+                f"no simulated Visma under --state {args.state} (run `make demo` or "
+                "`ornd-visma sandbox` first, or name the state directory it used)",
+            )
         print(json.dumps(inspect_state(args.state), indent=2, ensure_ascii=False, default=str))
         return 0
-    if args.dataset is None:
-        print("ornd-visma sandbox: --dataset is required", file=sys.stderr)
-        return 2
+    if not (args.dataset / "locations.json").is_file():
+        return _fail(
+            "sandbox",
+            f"--dataset {args.dataset} is not a dataset directory (no locations.json): "
+            "`ornd-visma generate --out DIR` writes one, `make demo` writes .sandbox/dataset",
+        )
     from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
     from ornd_visma.sandbox.server import serve_forever
     from ornd_visma.sandbox.visma import VismaOptions, create_visma_app
@@ -94,16 +112,31 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # The Dagster entry point; imported here so the rest of the CLI starts without Dagster.
-    from ornd_visma.definitions import failed_steps, launch_range, unreachable_companies
+    from ornd_visma.definitions import canceled, failed_steps, launch_range, unreachable_companies
     from ornd_visma.posting.outbox import now
+    from ornd_visma.preflight import problems
     from ornd_visma.runlock import Busy
 
-    began = now()
+    problem = _range_problem(args.date_from, args.date_to)
+    if problem:
+        return _fail("run", problem)
+    unreachable = problems(visma=not args.dry_run)
+    if unreachable:
+        for line in unreachable[:-1]:
+            print(f"ornd-visma run: {line}", file=sys.stderr)
+        return _fail("run", unreachable[-1])
+    began, run_id = now(), str(uuid.uuid4())
+    print(f"run {run_id}: {args.date_from} .. {args.date_to}"
+          f"{' (dry run)' if args.dry_run else ''}; watch it in the UI (make ui): "
+          f"http://127.0.0.1:3000/runs/{run_id}", flush=True)  # fmt: skip
+    signal.signal(signal.SIGTERM, _interrupt)  # a stop ends the run, marked canceled
     try:
-        result = launch_range(args.date_from, args.date_to, dry_run=args.dry_run)
+        result = launch_range(args.date_from, args.date_to, dry_run=args.dry_run, run_id=run_id)
     except Busy as busy:
-        print(f"ornd-visma run: {busy}", file=sys.stderr)
-        return 1
+        return _fail("run", str(busy))
+    except KeyboardInterrupt:
+        canceled(run_id)
+        return _fail("run", f"run {run_id} stopped by a signal and marked canceled")
     steps = failed_steps(result)
     unreachable = unreachable_companies(result)
     print(f"run {result.run_id}: {'success' if result.success else 'FAILURE'}")
@@ -115,6 +148,28 @@ def _run(args: argparse.Namespace) -> int:
     lines, trouble = outcome
     print("\n".join(lines))
     return 0 if result.success and not trouble else 1
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _range_problem(start: date, end: date) -> str | None:
+    """Why `--from start --to end` is no range of the daily partitions, or None."""
+    from datetime import timedelta
+
+    from assets.partitions import PARTITIONS_START
+
+    first, last = date.fromisoformat(PARTITIONS_START[:10]), date.today() - timedelta(days=1)
+    if start > end:
+        return f"--from {start} is after --to {end}"
+    if start < first:
+        return (
+            f"--from {start} is before the first day of the books, {first} (ORND_VISMA_START_DATE)"
+        )
+    if end > last:
+        return f"--to {end} is after yesterday, {last}, the latest day that can be run"
+    return None
 
 
 def _posting_outcome(began: datetime, unreachable: dict[str, str]) -> tuple[list[str], bool] | None:
@@ -153,11 +208,37 @@ def _posting(args: argparse.Namespace) -> int:
 
 
 def _iso_date(text: str) -> date:
-    return date.fromisoformat(text)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def _iso_datetime(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date and time as YYYY-MM-DDTHH:MM:SSZ, got {text!r}"
+        ) from None
+
+
+def _share(text: str) -> float:
+    """A share of records, between 0 and 1 (0.02 is 2 %)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a share between 0 and 1 (0.02 is 2 %), got {text!r}"
+        )
+    return value
+
+
+_iso_date.__name__ = "date"  # argparse names the type in its "invalid <type> value" line
+_iso_datetime.__name__ = "date and time"
+_share.__name__ = "share"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, required=True)
     gen.add_argument(
         "--defects",
-        type=float,
+        type=_share,
         default=0.0,
         metavar="RATE",
         help="share of records to corrupt (listed in defects.json)",
@@ -188,8 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="serve",
         help="serve (default) or inspect: print what the simulated Visma holds",
     )
-    box.add_argument("--dataset", type=Path)
-    box.add_argument("--state", type=Path, required=True)
+    box.add_argument(
+        "--dataset", type=Path, default=SANDBOX_HOME / "dataset", help="default: the demo's"
+    )
+    box.add_argument(
+        "--state", type=Path, default=SANDBOX_HOME / "state", help="default: the demo's"
+    )
     box.add_argument("--officernd-port", type=int, default=SANDBOX_OFFICERND_PORT)
     box.add_argument("--visma-port", type=int, default=SANDBOX_VISMA_PORT)
     box.add_argument(
@@ -198,9 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="OfficeRnD's simulated now (default: the dataset's newest change)",
     )
     box.add_argument("--latency-ms", type=int, default=0)
-    box.add_argument("--error-rate", type=float, default=0.0, help="share of 5xx answers")
-    box.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped connections")
-    box.add_argument("--truncate-rate", type=float, default=0.0, help="share of truncated bodies")
+    box.add_argument("--error-rate", type=_share, default=0.0, help="share of 5xx answers")
+    box.add_argument("--drop-rate", type=_share, default=0.0, help="share of dropped connections")
+    box.add_argument("--truncate-rate", type=_share, default=0.0, help="share of truncated bodies")
     box.add_argument("--read-limit", type=int, default=400, help="reads per minute per app")
     box.add_argument("--write-limit", type=int, default=100, help="writes per minute per app")
     box.add_argument(
@@ -217,11 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="Visma requests per minute per client and endpoint",
     )
     box.add_argument("--visma-latency-ms", type=int, default=0)
-    box.add_argument("--visma-error-rate", type=float, default=0.0)
-    box.add_argument("--visma-timeout-rate", type=float, default=0.0)
+    box.add_argument("--visma-error-rate", type=_share, default=0.0)
+    box.add_argument("--visma-timeout-rate", type=_share, default=0.0)
     box.add_argument(
         "--visma-drop-rate",
-        type=float,
+        type=_share,
         default=0.0,
         help="share of writes stored and then answered with a dropped connection",
     )
@@ -230,8 +315,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="generate, serve and read back a dataset")
     demo.add_argument("--scale", choices=("small", "demo", "large"), default="small")
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--defects", type=float, default=0.0)
-    demo.add_argument("--dir", type=Path, default=Path(".sandbox") / "demo")
+    demo.add_argument("--defects", type=_share, default=0.0, help="share of records to corrupt")
+    demo.add_argument(
+        "--dir", type=Path, default=SANDBOX_HOME, help=f"where it writes (default {SANDBOX_HOME})"
+    )
     demo.set_defaults(func=_demo)
 
     run = commands.add_parser(
@@ -273,9 +360,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(command: str, why: str) -> int:
+    print(f"ornd-visma {command}: {why}", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return _fail(args.command, "interrupted")
+    except (OSError, ValueError, RuntimeError) as error:
+        # The last net under every command: one line, never a traceback
+        # (ORND_VISMA_DEBUG=1 shows it).
+        if os.environ.get("ORND_VISMA_DEBUG"):
+            raise
+        return _fail(args.command, f"{type(error).__name__}: {error}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,10 @@ from ornd_visma.endpoints import checked_endpoint, is_loopback
 SANDBOX_OFFICERND_PORT = 8461
 SANDBOX_VISMA_PORT = 8462
 SANDBOX_CREDENTIAL = "sandbox"  # org slug, client id and client secret of the simulators
-DEFAULT_WAREHOUSE = Path(".sandbox") / "warehouse.duckdb"
+# The one working directory of the sandbox: `make demo` writes its dataset, the simulators'
+# state and the warehouse here, where every command looks by default.
+SANDBOX_HOME = Path(".sandbox")
+DEFAULT_WAREHOUSE = SANDBOX_HOME / "warehouse.duckdb"
 DEFAULT_MAPPING = Path(__file__).parent / "mapping" / "sandbox.yaml"
 
 

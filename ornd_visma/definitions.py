@@ -45,7 +45,12 @@ def project_instance() -> dg.DagsterInstance:
 
 
 def launch_range(
-    start: date, end: date, *, dry_run: bool = False, log_level: str = "WARNING"
+    start: date,
+    end: date,
+    *,
+    dry_run: bool = False,
+    log_level: str = "WARNING",
+    run_id: str | None = None,
 ) -> dg.ExecuteInProcessResult:
     """One real run of the daily job over the partitions `start`..`end` (inclusive),
     recorded in the project's instance so it shows in the UI like a UI backfill. The console
@@ -57,6 +62,7 @@ def launch_range(
     with exclusive(lock, f"the warehouse {warehouse}"):
         return job.execute_in_process(
             instance=project_instance(),
+            run_id=run_id,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             tags={
                 "dagster/asset_partition_range_start": start.isoformat(),
@@ -87,3 +93,11 @@ def failed_steps(result: dg.ExecuteInProcessResult) -> list[str]:
         message = error.message.strip().splitlines()[-1] if error else "failed"
         out.append(f"{event.step_key}: {message}")
     return out
+
+
+def canceled(run_id: str) -> None:
+    """Mark a run stopped from outside (SIGINT, SIGTERM) as canceled, unless it ended."""
+    instance = project_instance()
+    run = instance.get_run_by_id(run_id)
+    if run is not None and not run.is_finished:
+        instance.report_run_canceled(run, message="stopped by a signal to ornd-visma run")

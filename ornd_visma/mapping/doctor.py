@@ -74,6 +74,10 @@ class OfficeRnDData:
 
 
 def officernd_from_dataset(directory: Path) -> OfficeRnDData:
+    if not Path(directory).is_dir():
+        raise FileNotFoundError(f"--dataset {directory}: no such directory")
+    if not (Path(directory) / "locations.json").is_file():
+        raise FileNotFoundError(f"--dataset {directory} is not a dataset (no locations.json)")
     records = {}
     for name in COLLECTIONS:
         path = Path(directory) / f"{name}.json"

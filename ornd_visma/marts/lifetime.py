@@ -20,7 +20,7 @@ import duckdb
 
 from ornd_visma.marts.build import rebuild
 from ornd_visma.marts.mrr import LTV_TRAILING_MONTHS
-from ornd_visma.marts.revenue import table_exists
+from ornd_visma.warehouse.tables import table_exists
 
 
 @dataclass(frozen=True)

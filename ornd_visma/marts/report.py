@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from ornd_visma.marts import charts
 from ornd_visma.marts.comments import apply_comments
-from ornd_visma.marts.revenue import table_exists
+from ornd_visma.warehouse.tables import table_exists
 
 VOUCHER_DOCUMENT_TYPE = 3
 CONTENT_TYPE = "image/png"

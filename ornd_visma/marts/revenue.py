@@ -28,6 +28,7 @@ from decimal import Decimal
 import duckdb
 
 from ornd_visma.marts.build import rebuild
+from ornd_visma.warehouse.tables import table_exists
 
 DESK_REVENUE_CLASSES = ("membership", "private_office")
 SCHEDULE = "core.revenue_schedule"
@@ -54,15 +55,6 @@ class RevenueSummary:
     schedule_present: bool
     days: int
     revenue: Decimal
-
-
-def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, table = qualified.split(".")
-    rows = conn.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return bool(rows)
 
 
 def build_revenue(

@@ -19,6 +19,7 @@ import pandas as pd
 from ornd_visma.officernd.collections import COLLECTIONS, Collection
 from ornd_visma.validation import References, ValidationResult, ddl, validate
 from ornd_visma.validation.columns import COLUMNS
+from ornd_visma.warehouse.tables import table_exists
 
 UNPLACED_CHECK = "business_date_parses"
 DIMENSIONS = tuple(c for c in COLLECTIONS if c.business_date is None)
@@ -85,11 +86,7 @@ def load_references(conn: duckdb.DuckDBPyConnection) -> References:
     """
 
     def ids(schema: str, table: str) -> frozenset[str]:
-        exists = conn.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-        if not exists:
+        if not table_exists(conn, f"{schema}.{table}"):
             return frozenset()
         column = "id" if schema == "staging" else "_id"
         rows = conn.execute(f"SELECT {column} FROM {schema}.{table}").fetchall()

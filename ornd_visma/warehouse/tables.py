@@ -1,0 +1,13 @@
+"""Whether a warehouse table is there yet (a stage that never ran has not created it)."""
+
+import duckdb
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    """`qualified` is `schema.table`; views do not count."""
+    schema, table = qualified.split(".")
+    rows = conn.execute(
+        "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return bool(rows)
