@@ -356,6 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
     sie.add_argument("--out", type=Path, required=True)
     sie.add_argument("--entity", default="main", help="the mapping's entity (Visma company)")
     sie.add_argument("--series", default="A", help="the #VER series (default A)")
+    sie.add_argument(
+        "--no-visma",
+        action="store_true",
+        help="do not ask Visma for the company, fiscal years and account names (the mapping's)",
+    )
     sie.set_defaults(func=_posting, posting_command="export_sie")
     return parser
 

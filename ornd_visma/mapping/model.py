@@ -42,9 +42,17 @@ class Accounts(_Strict):
 
 
 class Entity(_Strict):
-    """A Visma company; its connection comes from `<env_prefix>_API_URL`, `_CLIENT_ID`, ..."""
+    """A Visma company; its connection comes from `<env_prefix>_API_URL`, `_CLIENT_ID`, ...
+
+    `company_name`, `org_nr` and `fiscal_year_start_month` are for `ornd-visma export-sie`
+    when Visma cannot be asked (an operator who books by hand): Visma's company settings and
+    fiscal years decide when it can.
+    """
 
     env_prefix: str = Field("VISMA", pattern=r"^[A-Z][A-Z0-9_]*$")
+    company_name: str | None = Field(None, min_length=1, max_length=200)
+    org_nr: str | None = Field(None, pattern=r"^(\d{2})?\d{6}-?\d{4}$")  # 556677-8899
+    fiscal_year_start_month: int = Field(1, ge=1, le=12)  # 1: calendar years
 
 
 class LocationMap(_Strict):
@@ -115,6 +123,8 @@ class Mapping(_Strict):
     revenue: list[RevenueRule] = Field(default_factory=list)
     vat: dict[str, VatMap] = Field(default_factory=dict)
     reverse_charge: ReverseCharge = ReverseCharge()
+    # Names of accounts for the SIE export when Visma cannot name them (account -> name).
+    account_names: dict[int, str] = Field(default_factory=dict)
 
     @field_validator("floors")
     @classmethod

@@ -2,11 +2,16 @@
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from ornd_visma.config import warehouse_path
 from ornd_visma.warehouse.tables import table_exists
+
+if TYPE_CHECKING:
+    from ornd_visma.mapping.model import Mapping
+    from ornd_visma.posting.sie_company import VismaCompany
 
 
 def _connect(read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -82,17 +87,77 @@ def release(args: argparse.Namespace) -> int:
 
 
 def export_sie(args: argparse.Namespace) -> int:
-    from ornd_visma.posting.sie import export_sie as write
+    """`ornd-visma export-sie`: 0 and the file, or 1 and one line saying what stopped it."""
+    from ornd_visma.posting.sie_company import SieError
 
-    conn = _connect(read_only=True)
     try:
-        count = write(conn, args.out, args.date_from, args.date_to, args.entity,
-                      series=args.series)  # fmt: skip
-    except duckdb.CatalogException:
-        print("no posting.outbox in the warehouse: run the pipeline (or a dry run) first",
-              file=sys.stderr)  # fmt: skip
+        return _export_sie(args)
+    except SieError as error:
+        print(f"export-sie: {error}", file=sys.stderr)
         return 1
+
+
+def _export_sie(args: argparse.Namespace) -> int:
+    """The checks that need nothing come first, Visma last: a request that cannot succeed
+    costs no call to Visma and numbers nothing."""
+    from ornd_visma.config import mapping_path
+    from ornd_visma.mapping.load import MappingError, load_mapping
+    from ornd_visma.posting.sie import check_request, keyed_vouchers
+    from ornd_visma.posting.sie import export_sie as write
+    from ornd_visma.posting.sie_company import SieError, company_for
+
+    check_request(args.date_from, args.date_to, args.series, args.out)
+    try:
+        mapping = load_mapping(mapping_path())
+    except MappingError as error:
+        raise SieError(f"the mapping file cannot be used: {error}") from None
+    if args.entity not in mapping.entities:
+        raise SieError(
+            f"unknown entity {args.entity!r}: the mapping has {', '.join(sorted(mapping.entities))}"
+        )
+    path = warehouse_path()
+    if not path.exists():
+        raise SieError(f"no warehouse at {path}: run the pipeline (or a dry run) first")
+    conn = _connect()
+    try:
+        has_outbox = conn.execute(
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE schema_name = 'posting' AND table_name = 'outbox'"
+        ).fetchone()[0]
+        if not has_outbox:
+            raise SieError(
+                "no posting.outbox in the warehouse: run the pipeline (or a dry run) first"
+            )
+        if not keyed_vouchers(conn, args.date_from, args.date_to, args.entity):
+            raise SieError(
+                f"no vouchers of entity {args.entity} dated {args.date_from} to {args.date_to} "
+                "in posting.outbox: nothing to export, no file written"
+            )
+        visma = None if args.no_visma else _ask_visma(mapping, args.entity)
+        company = company_for(mapping, args.entity, visma)
+        count = write(conn, args.out, args.date_from, args.date_to, args.entity,
+                      company=company, series=args.series)  # fmt: skip
     finally:
         conn.close()
-    print(f"wrote {count} vouchers to {args.out} (SIE4, CP437)")
+    print(f"wrote {count} vouchers to {args.out} (SIE 4I, CP437, series {args.series}; company, "
+          f"fiscal years and account names from {company.source})")  # fmt: skip
     return 0
+
+
+def _ask_visma(mapping: "Mapping", entity: str) -> "VismaCompany | None":
+    """What the entity's Visma company says about itself, or None (said on stderr) when it
+    cannot be asked: then the mapping and the BAS table stand in."""
+    from ornd_visma.posting.sie_company import read_visma
+    from ornd_visma.visma import TokenStore, VismaClient, state_dir, visma_settings
+
+    try:
+        settings = visma_settings(entity, mapping.entities[entity].env_prefix)
+        with VismaClient(
+            settings, TokenStore(state_dir(), entity), max_attempts=2, timeout_s=10.0
+        ) as client:
+            return read_visma(client)
+    except Exception as error:  # any failure means "not reachable": the fallback is said
+        print(f"export-sie: Visma ({entity}) could not be asked ({type(error).__name__}: "
+              f"{error}); the company, fiscal years and account names come from the mapping",
+              file=sys.stderr)  # fmt: skip
+        return None

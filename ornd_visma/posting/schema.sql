@@ -69,3 +69,20 @@ CREATE TABLE IF NOT EXISTS posting.releases (
     document_id VARCHAR PRIMARY KEY,
     released_at TIMESTAMP NOT NULL
 );
+
+-- The voucher numbers `ornd-visma export-sie` gave (ornd_visma/posting/sie_numbers.py): a
+-- voucher keeps its number in every later export of the same series; a new one gets the next
+-- number of its fiscal year and series. A number is never given twice, not even once its
+-- voucher is superseded.
+CREATE TABLE IF NOT EXISTS posting.sie_numbers (
+    outbox_key VARCHAR NOT NULL,
+    series VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    fiscal_year_start DATE NOT NULL,
+    fiscal_year_end DATE NOT NULL,
+    number INTEGER NOT NULL,
+    voucher_date DATE NOT NULL,
+    numbered_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (outbox_key, series),
+    UNIQUE (entity, series, fiscal_year_start, number)
+);

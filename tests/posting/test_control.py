@@ -12,6 +12,7 @@ from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
 from ornd_visma.posting.poster import Poster
 from ornd_visma.posting.sie import sie4, vouchers
 from tests.posting.books import Books, Line
+from tests.posting.sie_support import closed_port
 
 D = Decimal
 JUNE = (date(2026, 6, 1), date(2026, 7, 1))
@@ -22,6 +23,9 @@ MAPPING = load_mapping(SANDBOX_MAPPING)
 def warehouse(tmp_path, monkeypatch):
     path = tmp_path / "wh.duckdb"
     monkeypatch.setenv("ORND_VISMA_WAREHOUSE", str(path))
+    # export-sie asks Visma first: here no Visma answers (names and years from the mapping)
+    monkeypatch.setenv("VISMA_API_URL", f"http://127.0.0.1:{closed_port()}/v2")
+    monkeypatch.setenv("ORND_VISMA_STATE_DIR", str(tmp_path / "state"))
     conn = duckdb.connect(str(path))
     books = Books(conn)
     books.company("c1", "Åkesson & Ödman AB")
