@@ -131,7 +131,9 @@ def _run(args: argparse.Namespace) -> int:
           f"http://127.0.0.1:3000/runs/{run_id}", flush=True)  # fmt: skip
     signal.signal(signal.SIGTERM, _interrupt)  # a stop ends the run, marked canceled
     try:
-        result = launch_range(args.date_from, args.date_to, dry_run=args.dry_run, run_id=run_id)
+        result = launch_range(
+            args.date_from, args.date_to, dry_run=args.dry_run, run_id=run_id, progress=True
+        )
     except Busy as busy:
         return _fail("run", str(busy))
     except KeyboardInterrupt:

@@ -5,6 +5,7 @@ This is the one module of `ornd_visma` that imports Dagster: it wires the asset 
 run in process: DuckDB takes one writer at a time.
 """
 
+import logging
 import os
 import shutil
 from datetime import date
@@ -14,10 +15,40 @@ import dagster as dg
 
 from assets import ALL_ASSETS, JOBS, SCHEDULES, SENSORS
 from ornd_visma.config import warehouse_path
+from ornd_visma.progress import Progress
 from ornd_visma.runlock import exclusive
 from resources import build_resources
 
 INSTANCE_SETTINGS = Path(__file__).with_name("dagster.yaml")
+
+
+
+class _ProgressHandler(logging.Handler):
+    """Feeds the run's Dagster events to a terminal `Progress`."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(logging.DEBUG)
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = (getattr(record, "dagster_meta", None) or {}).get("dagster_event")
+        if event is None:
+            return
+        data = event.event_specific_data
+        materialization = getattr(data, "materialization", None)
+        metadata = materialization.metadata if materialization is not None else None
+        self.progress.event(event.event_type_value, event.step_key, metadata)
+
+
+@dg.logger(
+    {"steps": dg.Field(int, default_value=0)},
+    description="Step N of M and the figures a person waits for, on the terminal",
+)
+def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    logger = logging.Logger("ornd_visma.progress", level=logging.DEBUG)
+    logger.addHandler(_ProgressHandler(Progress(init_context.logger_config["steps"])))
+    return logger
+
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
@@ -26,6 +57,7 @@ defs = dg.Definitions(
     sensors=SENSORS,
     resources=build_resources(),
     executor=dg.in_process_executor,
+    loggers={"console": dg.default_loggers()["console"], "progress": progress_logger},
 )
 
 
@@ -51,6 +83,7 @@ def launch_range(
     dry_run: bool = False,
     log_level: str = "WARNING",
     run_id: str | None = None,
+    progress: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """One real run of the daily job over the partitions `start`..`end` (inclusive),
     recorded in the project's instance so it shows in the UI like a UI backfill. The console
@@ -58,12 +91,15 @@ def launch_range(
     warehouse while one is going raises `runlock.Busy` before anything starts."""
     job = defs.resolve_job_def("daily_books")
     warehouse = warehouse_path()
+    loggers: dict = {"console": {"config": {"log_level": log_level}}}
+    if progress:
+        loggers["progress"] = {"config": {"steps": len(job.graph.nodes)}}
     lock = warehouse.with_name(warehouse.name + ".run.lock")
     with exclusive(lock, f"the warehouse {warehouse}"):
         return job.execute_in_process(
             instance=project_instance(),
             run_id=run_id,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config={"loggers": loggers},
             tags={
                 "dagster/asset_partition_range_start": start.isoformat(),
                 "dagster/asset_partition_range_end": end.isoformat(),

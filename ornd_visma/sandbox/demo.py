@@ -88,7 +88,8 @@ def run_demo(workdir: Path, scale: str, seed: int, defect_rate: float = 0.0) -> 
         first = _first_business_day(dataset.collections)
         # To the latest partition (yesterday): its window also holds future-dated bookings.
         last = date.today() - timedelta(days=1)
-        result = launch_range(first, last)
+        print(f"one run over {first} .. {last}: extract, validate, books, post, marts", flush=True)
+        result = launch_range(first, last, progress=True)
         report = _report(result.run_id, result.success, first, last, warehouse, dataset)
         report.reconciliation = _reconciliation(warehouse, first)
     report.visma = _visma_summary(state)
