@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
+from ornd_visma.mapping import SANDBOX_MAPPING, Mapping, load_mapping
 from ornd_visma.mapping.doctor import (
     COLLECTIONS,
+    OfficeRnDData,
     check_officernd,
     diagnose,
     officernd_from_dataset,
@@ -188,3 +189,116 @@ def test_a_bad_mapping_file_and_an_unreadable_visma(small_dir, tmp_path):
     assert len(findings) == 1 and findings[0].severity == "error"
     assert "cannot read the Visma company http://127.0.0.1:9/v2" in findings[0].what
     assert "VISMA_*" in findings[0].fix
+
+
+# -- invoice number ranges (ledger mode) ---------------------------------------------------------
+
+
+def _numbered(*docs: tuple[str, str, str]) -> OfficeRnDData:
+    """Locations STH and GBG and documents (id, documentType, number) of STH."""
+    return OfficeRnDData(
+        {
+            "locations": [
+                {"_id": "loc-sth", "code": "STH", "name": "Stockholm"},
+                {"_id": "loc-gbg", "code": "GBG", "name": "Göteborg"},
+            ],
+            "payments": [
+                {"_id": i, "documentType": kind, "number": number, "location": "loc-sth"}
+                for i, kind, number in docs
+            ],
+        }
+    )
+
+
+def _pinned(sth: dict, gbg: dict | None = None) -> Mapping:
+    return Mapping.model_validate(
+        {
+            "locations": {
+                "STH": {"invoice_numbers": sth},
+                "GBG": {"invoice_numbers": gbg or {"invoice": 2000000, "credit_note": 2500000,
+                                                   "reversal": 2900000}},
+            }
+        }
+    )  # fmt: skip
+
+
+STH_RANGES = {"invoice": 1000000, "credit_note": 1500000, "reversal": 1900000}
+
+
+def test_overlapping_invoice_number_ranges_are_refused(small_dir, tmp_path):
+    data = yaml.safe_load(Path(SANDBOX_MAPPING).read_text(encoding="utf-8"))
+    # GBG's invoices start where STH's credit notes do: CN00001-STH and 000001-GBG would both
+    # be 15000000 + 1
+    data["locations"]["GBG"]["invoice_numbers"]["invoice"] = 15000000
+    path = tmp_path / "overlap.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = io.StringIO()
+    assert run_doctor(str(path), str(small_dir), None, visma=False, out=out) == 1
+    text = out.getvalue()
+    assert (
+        "invoice number ranges overlap in Visma company main: "
+        "`locations.GBG.invoice_numbers.invoice` and `locations.STH.invoice_numbers.credit_note` "
+        "both start at 15000000"
+    ) in text
+    # the example itself has no such finding
+    clean = check_officernd(load_mapping(SANDBOX_MAPPING), officernd_from_dataset(small_dir))
+    assert not [f for f in clean if "invoice" in f.what.lower() and "number" in f.what.lower()]
+
+
+def test_ranges_that_officernd_numbers_run_past_are_refused():
+    # STH's invoices may use 1000000 … 1000099 (its credit notes start at 1000100)
+    mapping = _pinned({**STH_RANGES, "credit_note": 1000100})
+    data = _numbered(("p1", "invoice", "000042-STH"), ("p2", "invoice", "000100-STH"),
+                     ("p3", "creditNote", "CN00003-STH"))  # fmt: skip
+    findings = [f for f in check_officernd(mapping, data) if "InvoiceNumber" in f.what]
+    assert [(f.severity, f.what) for f in findings] == [
+        (
+            "error",
+            # 1000000 + 100 = 1000100, the first credit note's number
+            "OfficeRnD's 000100-STH gives InvoiceNumber 1000000 + 100 = 1000100, past the end "
+            "of `locations.STH.invoice_numbers.invoice` (1000000–1000099): it runs into the "
+            "next range at 1000100; such documents are held",
+        )
+    ]
+    assert "at least 101 numbers fit" in findings[0].fix
+    # at the top of the int32 range: 2147483600 + 48 = 2147483648 = 2^31
+    top = _pinned({"invoice": 2147483600, "credit_note": 1500000, "reversal": 1900000})
+    (overflow,) = [
+        f
+        for f in check_officernd(top, _numbered(("p1", "invoice", "000048-STH")))
+        if "InvoiceNumber" in f.what
+    ]
+    assert "2147483648" in overflow.what
+    assert "2147483647, the largest InvoiceNumber" in overflow.what
+
+
+def test_numbers_without_digits_and_numbers_given_twice_are_refused():
+    data = _numbered(
+        ("p1", "invoice", "000007-STH"),
+        ("p2", "invoice", "000007-STH"),
+        ("p3", "invoice", "FAKTURA-STH"),
+        ("p4", "creditNote", "CN00007-STH"),
+    )
+    errors = [f.what for f in check_officernd(_pinned(STH_RANGES), data) if f.severity == "error"]
+    assert errors == [
+        "1 documents of location STH have a number without a sequence number (no match of "
+        "`numbering.sequence_pattern` '\\\\d+'), e.g. 'FAKTURA-STH': they cannot be given a "
+        "Visma InvoiceNumber and are held",
+        # 1000000 + 7 twice; CN00007-STH is 1500000 + 7, no clash
+        "1 InvoiceNumbers would be given twice in Visma company main, e.g. 1000007 to "
+        "000007-STH (p1) and 000007-STH (p2): the later document is held",
+    ]
+
+
+def test_default_ranges_are_a_warning_with_the_yaml_to_pin_them():
+    mapping = Mapping.model_validate({"locations": {"STH": {}}})
+    (warning,) = [f for f in check_officernd(mapping, _numbered()) if "invoice_numbers" in f.what]
+    assert warning.severity == "warning"
+    # the default of "STH" (tests/posting/test_invoice_numbers.py): slot 319
+    assert (
+        "STH: {invoice_numbers: {invoice: 967000000, credit_note: 968000000, reversal: "
+        "969000000}}" in warning.fix
+    )
+    # invoice mode: Visma numbers the invoices, ranges are not used
+    invoices = Mapping.model_validate({"posting_mode": "invoices", "locations": {"STH": {}}})
+    assert not [f for f in check_officernd(invoices, _numbered()) if "invoice_numbers" in f.what]
