@@ -242,3 +242,30 @@ def test_numbers_without_digits_past_their_range_or_given_twice_are_held(books, 
         (1_000_007, False, "000007-STH"),
         (1_000_100, False, "000100-STH"),  # 1000000 + 100
     ]
+
+
+def test_in_invoice_mode_visma_numbers_the_invoices_in_its_own_series(books, sim, tmp_path):
+    from tests.posting.test_modes import invoice_mapping, make_articles
+
+    books.document("d1", "000101-STH", "c1", date(2026, 6, 10), [Line(3001, D("100.00"))])
+    books.document(
+        "d2", "000101-GBG", "c1", date(2026, 6, 11), [Line(3001, D("100.00"), location="GBG")]
+    )
+    books.document(
+        "d3", "CN00101-STH", "c1", date(2026, 6, 12), [Line(3001, D("40.00"))], credit=True
+    )
+    # no digits: no InvoiceNumber of ours is needed, so nothing to hold
+    books.document("d4", "FAKTURA-STH", "c1", date(2026, 6, 13), [Line(3001, D("10.00"))])
+    with make_client(sim, tmp_path / "tokens") as client:
+        make_articles(client)
+        summary = Poster(books.conn, invoice_mapping(), {"main": client}).run(*JUNE)
+    assert summary.failed == [] and summary.held == []
+    invoices = sorted(inspect_state(sim.state_dir)["invoices"], key=lambda i: i["InvoiceDate"])
+    # Visma's series of the company, 1, 2, 3, 4 in the order sent; OfficeRnD's number is the
+    # invoice's YourReference
+    assert [(i["InvoiceNumber"], i["YourReference"]) for i in invoices] == [
+        (1, "000101-STH"),
+        (2, "000101-GBG"),
+        (3, "CN00101-STH"),
+        (4, "FAKTURA-STH"),
+    ]
