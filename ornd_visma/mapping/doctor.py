@@ -17,7 +17,9 @@ dimension 1 / 2 (a missing item is a warning: posting creates items from the map
 inactive one is an error); in invoice mode every article exists, is active, and its coding's
 VAT rate is the rule's; the rounding setting agrees with `DomesticCurrencyRounding`; each
 revenue account carries the VAT code its lines are booked with (a warning otherwise: Visma's
-VAT report takes a voucher row's code from its account).
+VAT report takes a voucher row's code from its account); in ledger mode, no invoice number range
+starts below Visma's own next customer invoice number (a warning: invoices issued in Visma
+would share numbers with our ledger items).
 
 The Visma side needs only `list_all(path, params=None) -> list[dict]` (and `get(path)` for the
 company settings, when there), so any client that pages `{Meta, Data}` lists will do.
@@ -514,8 +516,30 @@ def check_visma(mapping: Mapping, visma: VismaLister, entity: str) -> list[Findi
     if mapping.posting_mode == "invoices":
         out += _check_articles(mapping, visma, where)
     getter = getattr(visma, "get", None)
+    settings: dict[str, Any] = (getter("companysettings") or {}) if callable(getter) else {}
+    following = settings.get("NextCustomerInvoiceNumber")
+    if mapping.posting_mode == "ledger" and following is not None:
+        reached = sorted(
+            (
+                r
+                for r in numbering.number_ranges(mapping).values()
+                if r.entity == entity and r.start < int(following)
+            ),
+            key=lambda r: r.start,
+        )
+        if reached:
+            out.append(
+                Finding(
+                    "warning",
+                    where,
+                    f"Visma's own customer invoice series is at {following}, past the start of "
+                    + ", ".join(str(r) for r in reached[:3])
+                    + (" and more" if len(reached) > 3 else "")
+                    + ": invoices issued in Visma and our ledger items may share numbers",
+                    "start the ranges above the numbers Visma's invoice series will reach",
+                )
+            )
     if mapping.rounding is not None and callable(getter):
-        settings: dict[str, Any] = getter("companysettings") or {}
         value = settings.get("DomesticCurrencyRounding")
         if value is not None and _visma_mode(int(value)) != mapping.rounding:
             out.append(

@@ -13,6 +13,7 @@ from ornd_visma.mapping.doctor import (
     COLLECTIONS,
     OfficeRnDData,
     check_officernd,
+    check_visma,
     diagnose,
     officernd_from_dataset,
     officernd_from_warehouse,
@@ -302,3 +303,27 @@ def test_default_ranges_are_a_warning_with_the_yaml_to_pin_them():
     # invoice mode: Visma numbers the invoices, ranges are not used
     invoices = Mapping.model_validate({"posting_mode": "invoices", "locations": {"STH": {}}})
     assert not [f for f in check_officernd(invoices, _numbered()) if "invoice_numbers" in f.what]
+
+
+def test_ranges_below_vismas_own_invoice_series_are_a_warning():
+    class Company:
+        """A Visma company whose own invoice series is at 500 (and that has nothing else)."""
+
+        def list_all(self, path, params=None):
+            return []
+
+        def get(self, path):
+            return {"NextCustomerInvoiceNumber": 500}
+
+    # STH's invoices from 100, below 500; its credit notes from 1500000, above
+    low = _pinned({**STH_RANGES, "invoice": 100})
+    (warning,) = [f for f in check_visma(low, Company(), "main") if "own customer" in f.what]
+    assert warning.severity == "warning"
+    assert warning.what == (
+        "Visma's own customer invoice series is at 500, past the start of "
+        "`locations.STH.invoice_numbers.invoice` (100–1499999): invoices issued in Visma and "
+        "our ledger items may share numbers"
+    )
+    assert not [
+        f for f in check_visma(_pinned(STH_RANGES), Company(), "main") if "own customer" in f.what
+    ]
