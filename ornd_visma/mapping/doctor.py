@@ -4,7 +4,12 @@ everything it names exist, active, in Visma? Prints what is missing and how to f
 Against OfficeRnD (the staged warehouse, or a dataset directory): every location, tax rate,
 and combination of revenue account, plan, plan type, fee kind and tax rate that invoices use
 (or that a plan or resource rate would produce) has an answer in the mapping; the mapping's VAT
-percent equals OfficeRnD's; codes the mapping names exist in OfficeRnD (a warning).
+percent equals OfficeRnD's; codes the mapping names exist in OfficeRnD (a warning). In ledger
+mode, the invoice number ranges (`mapping/numbering.py`): no two share a start within a Visma
+company; OfficeRnD's highest sequence number of each location and series fits its range (below
+the next range's start and 2,147,483,647); every number has a sequence number; no two documents
+of a company get one InvoiceNumber (a numbering reset by month or year); and a warning, with
+the YAML to paste, for ranges that are defaults rather than pinned.
 
 Against Visma (each entity's company): every account the mapping names exists and is active;
 every VAT code exists; each location's and floor's cost-center item exists and is active in
@@ -12,7 +17,9 @@ dimension 1 / 2 (a missing item is a warning: posting creates items from the map
 inactive one is an error); in invoice mode every article exists, is active, and its coding's
 VAT rate is the rule's; the rounding setting agrees with `DomesticCurrencyRounding`; each
 revenue account carries the VAT code its lines are booked with (a warning otherwise: Visma's
-VAT report takes a voucher row's code from its account).
+VAT report takes a voucher row's code from its account); in ledger mode, no invoice number range
+starts below Visma's own next customer invoice number (a warning: invoices issued in Visma
+would share numbers with our ledger items).
 
 The Visma side needs only `list_all(path, params=None) -> list[dict]` (and `get(path)` for the
 company settings, when there), so any client that pages `{Meta, Data}` lists will do.
@@ -28,6 +35,7 @@ from typing import Any, Literal, Protocol
 import duckdb
 
 from ornd_visma.books import rules
+from ornd_visma.mapping import numbering
 from ornd_visma.mapping.model import Mapping, RevenueRule
 
 Severity = Literal["error", "warning"]
@@ -308,6 +316,8 @@ def check_officernd(mapping: Mapping, data: OfficeRnDData) -> list[Finding]:
                 "rule that applies to only some of them)",
             )
         )
+    if mapping.posting_mode == "ledger":
+        out += check_numbering(mapping, data, where)
     return out
 
 
@@ -349,6 +359,136 @@ def _check_property_reverse_charge(
         )
         for (revenue_class, tax), count in sorted(uses.items())
     ]
+
+
+FULL_WARNING = 0.9  # share of a range used by OfficeRnD's highest sequence number
+
+
+def check_numbering(mapping: Mapping, data: OfficeRnDData, where: str) -> list[Finding]:
+    """The InvoiceNumber ranges against each other and OfficeRnD's numbers (ledger mode)."""
+    out: list[Finding] = []
+    ranges = numbering.number_ranges(mapping)
+    by_start: dict[tuple[str, int], list[numbering.NumberRange]] = {}
+    for r in ranges.values():
+        by_start.setdefault((r.entity, r.start), []).append(r)
+    for (entity, start), shared in sorted(by_start.items()):
+        if len(shared) > 1:
+            free = numbering.free_slot(mapping, entity)
+            out.append(
+                Finding(
+                    "error",
+                    where,
+                    f"invoice number ranges overlap in Visma company {entity}: "
+                    + " and ".join(f"`{r.name}`" for r in shared)
+                    + (" both" if len(shared) == 2 else " all")
+                    + f" start at {start}: their documents would get the same numbers",
+                    "give each location and series a start of its own"
+                    + (
+                        f", e.g. `{shared[-1].location}: {{invoice_numbers: "
+                        f"{_numbers_yaml(free)}}}`"
+                        if free
+                        else ""
+                    ),
+                )
+            )
+    locations = _by_id(data["locations"])
+    pattern = mapping.numbering.sequence_pattern
+    highest: dict[tuple[str, str], tuple[int, str]] = {}
+    no_sequence: dict[str, list[str]] = {}
+    numbers: dict[tuple[str, int], dict[str, str]] = {}  # -> {OfficeRnD id: label}
+    for doc in data["payments"]:
+        kind = doc.get("documentType", "invoice")
+        if kind not in ("invoice", "creditNote") or doc.get("status") in ("voided", "draft"):
+            continue
+        loc = locations.get(doc.get("location")) or {}
+        key = numbering.location_key(mapping, loc.get("code"), doc.get("location"))
+        if key is None:
+            continue  # an unmapped location is its own finding
+        series = numbering.series_of(kind)
+        number = doc.get("number")
+        sequence = numbering.sequence_number(number, pattern)
+        if sequence is None:
+            no_sequence.setdefault(key, []).append(repr(number))
+            continue
+        if sequence > highest.get((key, series), (-1, ""))[0]:
+            highest[(key, series)] = (sequence, number)
+        r = ranges[(key, series)]
+        holders = numbers.setdefault((r.entity, r.start + sequence), {})
+        holders[doc["_id"]] = f"{number} ({doc['_id']})"
+    for (key, series), (sequence, number) in sorted(highest.items()):
+        r = ranges[(key, series)]
+        value, room = r.start + sequence, r.end - r.start + 1
+        if value > r.end:
+            beyond = (
+                "2147483647, the largest InvoiceNumber"
+                if r.end >= numbering.INT32_MAX
+                else f"the next range at {r.end + 1}"
+            )
+            out.append(
+                Finding(
+                    "error",
+                    where,
+                    f"OfficeRnD's {number} gives InvoiceNumber {r.start} + {sequence} = {value}, "
+                    f"past the end of {r}: it runs into {beyond}; such documents are held",
+                    f"move `{r.name}` (or the range after it) so that at least "
+                    f"{sequence + 1} numbers fit, with room to grow",
+                )
+            )
+        elif sequence >= FULL_WARNING * room:
+            out.append(
+                Finding(
+                    "warning",
+                    where,
+                    f"{r} is {sequence * 100 // room} % used: OfficeRnD is at {number}",
+                    f"move the range after it, or `{r.name}`, before it fills up",
+                )
+            )
+    for key, bad in sorted(no_sequence.items()):
+        out.append(
+            Finding(
+                "error",
+                where,
+                f"{len(bad)} documents of location {key} have a number without a sequence "
+                f"number (no match of `numbering.sequence_pattern` {pattern!r}), e.g. "
+                f"{', '.join(bad[:3])}: they cannot be given a Visma InvoiceNumber and are held",
+                "number them with digits in OfficeRnD (Settings → Billing Rules), or set "
+                "`numbering.sequence_pattern` to read their sequence number",
+            )
+        )
+    twice = {k: v for k, v in numbers.items() if len(v) > 1}
+    if twice:
+        (entity, value), docs = min((k, list(v.values())) for k, v in twice.items())
+        out.append(
+            Finding(
+                "error",
+                where,
+                f"{len(twice)} InvoiceNumbers would be given twice in Visma company {entity}, "
+                f"e.g. {value} to {' and '.join(docs[:2])}: the later document is held",
+                "OfficeRnD's numbering restarts (by month or year?): make the template's "
+                "sequence unique per location and document type, or set "
+                "`numbering.sequence_pattern` to read a sequence that is",
+            )
+        )
+    unpinned = sorted({r.location for r in ranges.values() if not r.pinned})
+    if unpinned:
+        yaml = "; ".join(
+            f"{key}: {{invoice_numbers: {_numbers_yaml(numbering.starts(mapping, key)[0])}}}"
+            for key in unpinned
+        )
+        out.append(
+            Finding(
+                "warning",
+                where,
+                f"locations without `invoice_numbers` are numbered in their default ranges "
+                f"(derived from their key): {', '.join(unpinned)}",
+                f"pin them before the first posting, under `locations:` {yaml}",
+            )
+        )
+    return out
+
+
+def _numbers_yaml(starts: dict) -> str:
+    return "{" + ", ".join(f"{series}: {starts[series]}" for series in numbering.SERIES) + "}"
 
 
 # -- Visma side ----------------------------------------------------------------------------
@@ -414,8 +554,30 @@ def check_visma(mapping: Mapping, visma: VismaLister, entity: str) -> list[Findi
     if mapping.posting_mode == "invoices":
         out += _check_articles(mapping, visma, where)
     getter = getattr(visma, "get", None)
+    settings: dict[str, Any] = (getter("companysettings") or {}) if callable(getter) else {}
+    following = settings.get("NextCustomerInvoiceNumber")
+    if mapping.posting_mode == "ledger" and following is not None:
+        reached = sorted(
+            (
+                r
+                for r in numbering.number_ranges(mapping).values()
+                if r.entity == entity and r.start < int(following)
+            ),
+            key=lambda r: r.start,
+        )
+        if reached:
+            out.append(
+                Finding(
+                    "warning",
+                    where,
+                    f"Visma's own customer invoice series is at {following}, past the start of "
+                    + ", ".join(str(r) for r in reached[:3])
+                    + (" and more" if len(reached) > 3 else "")
+                    + ": invoices issued in Visma and our ledger items may share numbers",
+                    "start the ranges above the numbers Visma's invoice series will reach",
+                )
+            )
     if mapping.rounding is not None and callable(getter):
-        settings: dict[str, Any] = getter("companysettings") or {}
         value = settings.get("DomesticCurrencyRounding")
         if value is not None and _visma_mode(int(value)) != mapping.rounding:
             out.append(

@@ -12,8 +12,12 @@ rule matches is unmapped and holds its document: nothing falls into a default ac
 `one_off` (a one-off fee on a plan), `booking` (a booking fee: a fee on a resource rate),
 `deposit` (a refundable fee). `plan_type` is the OfficeRnD plan's `type` (`hotdesk`, `desk`,
 `office`, `service`, ...).
+
+In ledger mode every location numbers its documents in Visma in its own ranges, one per series
+(`invoice_numbers`; the rule and its default are in `mapping/numbering.py`).
 """
 
+import re
 from decimal import Decimal
 from typing import Literal
 
@@ -55,9 +59,45 @@ class Entity(_Strict):
     fiscal_year_start_month: int = Field(1, ge=1, le=12)  # 1: calendar years
 
 
+# -- invoice numbers (ledger mode) ------------------------------------------------------------
+
+INT32_MAX = 2_147_483_647  # Visma's InvoiceNumber is an int32
+DEFAULT_SEQUENCE_PATTERN = r"\d+"  # the first run of digits
+
+
+class InvoiceNumbers(_Strict):
+    """The first number of each series of a location in Visma; a range runs up to the next
+    range's start in the same Visma company (see `mapping/numbering.py`). All three are given,
+    so that pinning a location pins every number it can produce."""
+
+    invoice: int = Field(ge=1, le=INT32_MAX)
+    credit_note: int = Field(ge=1, le=INT32_MAX)
+    reversal: int = Field(ge=1, le=INT32_MAX)  # our correction credits (payloads.reversal)
+
+
+class Numbering(_Strict):
+    """How OfficeRnD's document number gives its sequence number: the first match of
+    `sequence_pattern` (its first group when it has one). The default, the first run of digits,
+    reads OfficeRnD's default templates `{{number}}-{{locationCode}}` (`000101-STH` -> 101) and
+    `CN{{number}}-...` (`CN00001-STH` -> 1); a template that starts with `{{year}}` needs e.g.
+    `'^\\d+-(\\d+)'`."""
+
+    sequence_pattern: str = DEFAULT_SEQUENCE_PATTERN
+
+    @field_validator("sequence_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        return pattern
+
+
 class LocationMap(_Strict):
     entity: str = DEFAULT_ENTITY
     cost_center_item: str | None = Field(None, max_length=9)  # Visma ShortName, dimension 1
+    invoice_numbers: InvoiceNumbers | None = None  # None: the default (mapping/numbering.py)
 
 
 class FloorMap(_Strict):
@@ -125,6 +165,7 @@ class Mapping(_Strict):
     reverse_charge: ReverseCharge = ReverseCharge()
     # Names of accounts for the SIE export when Visma cannot name them (account -> name).
     account_names: dict[int, str] = Field(default_factory=dict)
+    numbering: Numbering = Numbering()
 
     @field_validator("floors")
     @classmethod

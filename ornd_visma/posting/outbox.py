@@ -205,6 +205,14 @@ class Outbox:
                 [state, hold_reason, now(), key],
             )
 
+    def set_payload(self, key: str, payload: dict) -> None:
+        """Replace the payload of a row never sent (the caller makes sure of that)."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE posting.outbox SET payload = ?, updated_at = ? WHERE outbox_key = ?",
+                [dumps(payload).decode(), now(), key],
+            )
+
     def mark_sent(self, key: str) -> None:
         """Committed before the request goes out: from here the row is `sent` until Visma has
         been asked."""

@@ -18,13 +18,19 @@ items go on result accounts only (BAS classes 3–8): balance-sheet accounts suc
 2611 or 2420 (deposits) do not take cost centers in eAccounting. Rows of equal account and
 cost centers are summed; zero rows are left out. `TransactionText` ≤ 60 characters.
 
+The ledger item's `InvoiceNumber` is given by the caller: the document's number in its
+location's range (`keys.invoice_number`), unique per Visma company. OfficeRnD's own number is
+its `PaymentReferenceNumber` (≤50 characters, left out when longer: the number the customer
+was sent and pays with) and opens the `VoucherText`.
+
 Invoice mode (`posting_mode: invoices`): a customer invoice draft with one article row per
 line (`ArticleNumber` from the mapping), converted to an invoice with our own totals as the
 validation body (so Visma refuses to book totals that differ from OfficeRnD's).
 
 A reversal (a document changed after it was posted, `on_change: correct`) is the posted
 payload with every amount negated: the ledger item becomes a credit item (or a credit note's
-reversal a debit item), every voucher row changes sides.
+reversal a debit item) with an `InvoiceNumber` of its own (the location's reversal range),
+every voucher row changes sides.
 """
 
 import copy
@@ -33,10 +39,11 @@ from decimal import Decimal
 from typing import Any
 
 from ornd_visma.money import ZERO, to_money
-from ornd_visma.posting.keys import customer_number, invoice_number, tag
+from ornd_visma.posting.keys import customer_number, tag
 
 TEXT_MAX = 60
 VOUCHER_TEXT_MAX = 1000
+PAYMENT_REFERENCE_MAX = 50
 NAME_MAX = 50
 RESULT_ACCOUNTS_FROM = 3000
 
@@ -93,9 +100,17 @@ def voucher_text(doc: dict, customer_name: str, key: str, prefix: str = "") -> s
 
 
 def ledger_item(
-    doc: dict, lines: list[dict], *, receivable: int, rounding: int, customer_name: str, key: str
+    doc: dict,
+    lines: list[dict],
+    *,
+    receivable: int,
+    rounding: int,
+    customer_name: str,
+    key: str,
+    invoice_number: int,
 ) -> dict:
-    """The `CustomerLedgerItemWithVoucherApi` body of a `ready` document."""
+    """The `CustomerLedgerItemWithVoucherApi` body of a `ready` document numbered
+    `invoice_number` in Visma."""
     total, posted = Decimal(doc["total"]), Decimal(doc["posted_total"])
     text = f"{doc['document_number']}"
     rows = [_side(receivable, posted, "debit", f"Kundfordran {text}")]
@@ -110,9 +125,9 @@ def ledger_item(
             f"document {doc['document_id']} ({doc['document_number']}): the voucher does not "
             f"balance (debit {debit}, credit {credit}): lines and totals disagree"
         )
-    return {
+    item: dict[str, Any] = {
         "CustomerNumber": customer_number(doc["customer_id"]),
-        "InvoiceNumber": invoice_number(doc["document_number"]),
+        "InvoiceNumber": invoice_number,
         "InvoiceDate": _iso(doc["invoice_date"]),
         "DueDate": _iso(doc.get("due_date") or doc["invoice_date"]),
         "CurrencyCode": doc.get("currency") or "SEK",
@@ -127,10 +142,22 @@ def ledger_item(
             "Rows": [r for r in rows if r.get("DebitAmount") or r.get("CreditAmount")],
         },
     }
+    reference = doc.get("document_number") or ""
+    if 0 < len(reference) <= PAYMENT_REFERENCE_MAX:
+        item["PaymentReferenceNumber"] = reference
+    return item
 
 
-def reversal(payload: dict, key: str, posted_key: str, day: date | None = None) -> dict:
-    """The negation of a posted ledger item or voucher payload (a correction's first half)."""
+def reversal(
+    payload: dict,
+    key: str,
+    posted_key: str,
+    day: date | None = None,
+    invoice_number: int | None = None,
+) -> dict:
+    """The negation of a posted ledger item or voucher payload (a correction's first half); a
+    ledger item's reversal is numbered `invoice_number` (it is a document of its own in
+    Visma's customer ledger)."""
     out = copy.deepcopy(payload)
     voucher = out.get("Voucher", out)
     for row in voucher["Rows"]:
@@ -153,6 +180,8 @@ def reversal(payload: dict, key: str, posted_key: str, day: date | None = None) 
             if out.get(name) is not None:
                 out[name] = -Decimal(out[name])
         out["IsCreditInvoice"] = Decimal(out["TotalAmountInvoiceCurrency"]) < 0
+        if invoice_number is not None:
+            out["InvoiceNumber"] = invoice_number
         if day is not None:
             out["InvoiceDate"] = day.isoformat()
     return out

@@ -13,7 +13,9 @@ A run, per Visma company (entity):
 2. **plan** the window's documents: each `ready` document revision gets one row (key from
    OfficeRnD id + revision), its customer one row per customer version. A document held in
    `core`, held by hand, in another currency than SEK, of a customer Visma cannot take, or
-   whose voucher would not balance is `held` with the reasons. A document whose earlier
+   whose voucher would not balance is `held` with the reasons; so is, in ledger mode, one whose
+   OfficeRnD number gives no InvoiceNumber in its location's range, or one another document
+   already has in that Visma company (`keys.invoice_number`). A document whose earlier
    revision is already in Visma is corrected (a reversal row negating the posted revision,
    then the new revision) or, with `on_change: hold`, held until `ornd-visma release`. A
    posted document that is gone from `core` (voided in OfficeRnD) is reversed. Unsent rows of
@@ -45,9 +47,22 @@ import duckdb
 
 from ornd_visma.jsontext import dumps
 from ornd_visma.mapping import Mapping as BooksMapping
+from ornd_visma.mapping.numbering import (
+    NumberRange,
+    Series,
+    location_key,
+    number_ranges,
+    series_of,
+)
 from ornd_visma.posting import payloads
 from ornd_visma.posting.directory import Directory
-from ornd_visma.posting.keys import outbox_key, sha
+from ornd_visma.posting.keys import (
+    InvoiceNumberError,
+    invoice_number,
+    outbox_key,
+    reversal_number,
+    sha,
+)
 from ornd_visma.posting.outbox import LIVE, OPEN, SENDABLE, Outbox, Row, loads, now
 from ornd_visma.visma.client import VismaApiError, VismaClient, VismaUnavailable
 
@@ -61,6 +76,9 @@ STOP_AFTER_UNAVAILABLE = 3
 SETTLE_S = 35.0
 OPEN_END = date(9999, 12, 31)  # the latest window is open-ended, as in staging and books
 DOCUMENT_KINDS = ("ledger_item", "invoice")
+# The hold reason of a reversal that could not be numbered: it is retried every run, and until
+# it is posted the revision it reverses counts as still in Visma.
+UNNUMBERED_REVERSAL = "cannot number the reversal: "
 
 
 class SimulatedCrash(BaseException):
@@ -136,6 +154,9 @@ class Poster:
         self._customer_keys: set[str] | None = None
         self._customer_records: dict[tuple[str, str], dict | None] = {}
         self._reached: set[str] = set()
+        self._ranges = number_ranges(mapping)
+        self._location_codes: dict[str, str] | None = None  # OfficeRnD location id -> code
+        self._numbers: dict[tuple[str, int], tuple[str, str]] | None = None
         for client in self.clients.values():
             client.on_exchange = self.outbox.record
 
@@ -298,9 +319,15 @@ class Poster:
         if not reasons:
             reasons += self._plan_customer(entity, doc["customer_id"], doc["customer_type"])
             try:
-                payload = self._document_payload(doc, lines, key)
+                number = self._document_number(doc) if ledger else None
+                payload = self._document_payload(doc, lines, key, number)
+            except InvoiceNumberError as error:
+                reasons.append(str(error))
             except (ValueError, KeyError, TypeError) as error:
                 reasons.append(f"cannot build the Visma document: {error}")
+            else:
+                if number is not None:
+                    self._numbers_used()[(entity, number)] = (ident, "ledger_item")
         self._plan_revision(
             key, kind=kind, entity=entity, document_id=ident, revision=doc["revision"],
             payload=payload, reasons=reasons, document_number=doc["document_number"],
@@ -308,10 +335,11 @@ class Poster:
             amount=doc["posted_total"],
         )  # fmt: skip
 
-    def _document_payload(self, doc: dict, lines: list[dict], key: str) -> dict:
+    def _document_payload(self, doc: dict, lines: list[dict], key: str, number: int | None) -> dict:
         if not lines:
             raise ValueError(f"document {doc['document_id']} has no lines in core.invoice_lines")
         if self.mapping.posting_mode == "ledger":
+            assert number is not None
             return payloads.ledger_item(
                 doc,
                 lines,
@@ -319,11 +347,69 @@ class Poster:
                 rounding=self.mapping.accounts.rounding,
                 customer_name=doc["customer_name"],
                 key=key,
+                invoice_number=number,
             )
         missing = [str(line["line_no"]) for line in lines if not line.get("article")]
         if missing:
             raise ValueError(f"lines {', '.join(missing)} have no article (invoice mode)")
         return payloads.invoice_draft(doc, lines, key=key)
+
+    # -- invoice numbers (ledger mode) -----------------------------------------------------
+
+    def _number_range(self, location: str | None, series: Series) -> NumberRange:
+        if self._location_codes is None:
+            staged = self.conn.execute(
+                "SELECT 1 FROM duckdb_tables() "
+                "WHERE schema_name = 'staging' AND table_name = 'locations'"
+            ).fetchone()
+            self._location_codes = (
+                dict(self.conn.execute("SELECT id, code FROM staging.locations").fetchall())
+                if staged
+                else {}
+            )
+        code = self._location_codes.get(location or "")
+        key = location_key(self.mapping, code, location)
+        if key is None:
+            raise InvoiceNumberError(
+                f"location {code or location} is not in the mapping's locations: it has no "
+                "invoice number range"
+            )
+        return self._ranges[(key, series)]
+
+    def _numbers_used(self) -> dict[tuple[str, int], tuple[str, str]]:
+        """(entity, InvoiceNumber) -> (document id, kind) of every ledger item and reversal
+        the outbox holds or will send."""
+        if self._numbers is None:
+            found = self.conn.execute(
+                """SELECT entity,
+                          TRY_CAST(json_extract_string(payload, '$.InvoiceNumber') AS BIGINT),
+                          document_id, kind
+                   FROM posting.outbox
+                   WHERE kind IN ('ledger_item', 'reversal')
+                     AND state NOT IN ('superseded', 'skipped')
+                   ORDER BY created_at"""
+            ).fetchall()
+            self._numbers = {}
+            for entity, number, document_id, kind in found:
+                if number is not None:
+                    self._numbers.setdefault((entity, number), (document_id, kind))
+        return self._numbers
+
+    def _document_number(self, doc: dict) -> int:
+        """The document's InvoiceNumber, unless it has none or another document has it."""
+        numbers = self._number_range(doc["location"], series_of(doc["document_type"]))
+        number = invoice_number(
+            doc["document_number"], numbers, self.mapping.numbering.sequence_pattern
+        )
+        holder = self._numbers_used().get((doc["entity"], number))
+        if holder and (holder[0] != doc["document_id"] or holder[1] == "reversal"):
+            raise InvoiceNumberError(
+                f"OfficeRnD number {doc['document_number']!r} gives InvoiceNumber {number}, "
+                f"which the {holder[1].replace('_', ' ')} of document {holder[0]} already has "
+                f"in Visma company {doc['entity']} (is OfficeRnD's numbering reset by month or "
+                "year? see `ornd-visma doctor`)"
+            )
+        return number
 
     def _plan_revision(
         self,
@@ -355,7 +441,9 @@ class Poster:
                 )
             else:
                 for old in live:
-                    self._plan_reversal(old, "changed after posting")
+                    problem = self._plan_reversal(old, "changed after posting")
+                    if problem:
+                        reasons.append(f"{old.outbox_key} is in Visma and {problem}")
         if not self.dry_run:
             for old in existing:
                 if old.state in OPEN and old.kind != "reversal":
@@ -375,13 +463,15 @@ class Poster:
             current = Row(key, kind, entity, document_id, document_number, revision,
                           business_date, location, amount, payload, None, state, reason, 0,
                           None, None, None, None)  # fmt: skip
-        elif (
-            current.state in OPEN
-            and not self.dry_run
-            and (state == "held" or current.state in ("held", "would_post"))
-        ):
-            self.outbox.set_state(key, state, reason)
-            current = dataclasses.replace(current, state=state, hold_reason=reason)
+        elif current.state in OPEN and not self.dry_run:
+            if payload and loads(dumps(payload)) != current.payload:
+                # never sent: what it would send follows the mapping (e.g. a range pinned
+                # after a number was held), the revision being the same
+                self.outbox.set_payload(key, payload)
+                current = dataclasses.replace(current, payload=loads(dumps(payload)))
+            if state == "held" or current.state in ("held", "would_post"):
+                self.outbox.set_state(key, state, reason)
+                current = dataclasses.replace(current, state=state, hold_reason=reason)
         self._note(current)
 
     def _rows_of(self, document_id: str) -> list[Row]:
@@ -391,7 +481,12 @@ class Poster:
         return self.outbox.for_document(document_id)
 
     def _live_unreversed(self, rows: list[Row]) -> list[Row]:
-        reversed_keys = {r.reverses for r in rows if r.kind == "reversal"}
+        reversed_keys = {
+            r.reverses
+            for r in rows
+            if r.kind == "reversal"
+            and not (r.state == "held" and (r.hold_reason or "").startswith(UNNUMBERED_REVERSAL))
+        }
         return [
             r
             for r in rows
@@ -400,23 +495,51 @@ class Poster:
             and r.outbox_key not in reversed_keys
         ]
 
-    def _plan_reversal(self, old: Row, why: str) -> None:
+    def _plan_reversal(self, old: Row, why: str) -> str | None:
+        """Plan the reversal of a posted revision; the reason it is held, if it cannot be
+        numbered (it is tried again every run, and the revision counts as unreversed)."""
         self._refetch.add(old.document_id)
         key = outbox_key("R", old.document_id, old.revision)
+        current = self.outbox.get(key)
+        retry = (
+            current is not None
+            and current.state == "held"
+            and (current.hold_reason or "").startswith(UNNUMBERED_REVERSAL)
+        )
+        if current is not None and (not retry or self.dry_run):
+            return current.hold_reason if retry else None
+        problem = None
         if self._invoice_mode_row(old):
             payload = payloads.invoice_reversal(old.payload, key, old.outbox_key)
+        elif "Voucher" in old.payload:  # a ledger item: a document of its own in Visma
+            try:
+                numbers = self._number_range(old.location, "reversal")
+                used = [n for (e, n) in self._numbers_used() if e == old.entity]
+                number: int | None = reversal_number(numbers, used)
+            except InvoiceNumberError as error:
+                number, problem = None, f"{UNNUMBERED_REVERSAL}{error}"
+            payload = payloads.reversal(old.payload, key, old.outbox_key, invoice_number=number)
+            if number is None:
+                payload.pop("InvoiceNumber", None)  # never the reversed item's own number
+            else:
+                self._numbers_used()[(old.entity, number)] = (old.document_id, "reversal")
         else:
             payload = payloads.reversal(old.payload, key, old.outbox_key)
-        if self.outbox.get(key) is None:
+        state = "held" if problem else self._fresh_state()
+        if current is None:
             self.outbox.insert(
                 key, kind="reversal", entity=old.entity, document_id=old.document_id,
-                revision=old.revision, payload=payload, state=self._fresh_state(),
+                revision=old.revision, payload=payload, state=state,
                 document_number=old.document_number, business_date=old.business_date,
                 location=old.location, amount=-(old.amount or 0), reverses=old.outbox_key,
-                hold_reason=why,
+                hold_reason=problem or why,
             )  # fmt: skip
-            self.summary.planned[self._fresh_state()] += 1
-            self._note(self.outbox.get(key))
+            self.summary.planned[state] += 1
+        elif problem is None:  # numbered now: it goes out
+            self.outbox.set_payload(key, payload)
+            self.outbox.set_state(key, state, why)
+        self._note(self.outbox.get(key))
+        return problem
 
     def _plan_voided(self, start: date, end: date) -> None:
         """Posted documents of the window that `core` no longer has (voided) are reversed."""

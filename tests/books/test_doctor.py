@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
+from ornd_visma.mapping import SANDBOX_MAPPING, Mapping, load_mapping
 from ornd_visma.mapping.doctor import (
     COLLECTIONS,
     OfficeRnDData,
     _check_articles,
     check_officernd,
+    check_visma,
     diagnose,
     officernd_from_dataset,
     officernd_from_warehouse,
@@ -212,6 +213,25 @@ def _officernd(lines: list[tuple[str, str]]) -> OfficeRnDData:
     )
 
 
+# -- invoice number ranges (ledger mode) ---------------------------------------------------------
+
+
+def _numbered(*docs: tuple[str, str, str]) -> OfficeRnDData:
+    """Locations STH and GBG and documents (id, documentType, number) of STH."""
+    return OfficeRnDData(
+        {
+            "locations": [
+                {"_id": "loc-sth", "code": "STH", "name": "Stockholm"},
+                {"_id": "loc-gbg", "code": "GBG", "name": "Göteborg"},
+            ],
+            "payments": [
+                {"_id": i, "documentType": kind, "number": number, "location": "loc-sth"}
+                for i, kind, number in docs
+            ],
+        }
+    )
+
+
 def test_reverse_charge_on_a_property_connected_class_is_a_warning_and_changes_nothing():
     mapping = load_mapping(SANDBOX_MAPPING)
     # two office lines and one printing line, all with OfficeRnD's reverse charge (RCEU)
@@ -283,3 +303,121 @@ def test_an_articles_coding_must_book_on_the_rules_account():
     # TICKET's rule names no tax rate and books on 3003; its coding is 0 %, so Visma books it
     # on the coding's exempt slot, 3911
     assert "on 3911, but `revenue.9.account` is 3003" in by_article["article TICKET"].what
+
+
+def _pinned(sth: dict, gbg: dict | None = None) -> Mapping:
+    return Mapping.model_validate(
+        {
+            "locations": {
+                "STH": {"invoice_numbers": sth},
+                "GBG": {"invoice_numbers": gbg or {"invoice": 2000000, "credit_note": 2500000,
+                                                   "reversal": 2900000}},
+            }
+        }
+    )  # fmt: skip
+
+
+STH_RANGES = {"invoice": 1000000, "credit_note": 1500000, "reversal": 1900000}
+
+
+def test_overlapping_invoice_number_ranges_are_refused(small_dir, tmp_path):
+    data = yaml.safe_load(Path(SANDBOX_MAPPING).read_text(encoding="utf-8"))
+    # GBG's invoices start where STH's credit notes do: CN00001-STH and 000001-GBG would both
+    # be 15000000 + 1
+    data["locations"]["GBG"]["invoice_numbers"]["invoice"] = 15000000
+    path = tmp_path / "overlap.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = io.StringIO()
+    assert run_doctor(str(path), str(small_dir), None, visma=False, out=out) == 1
+    text = out.getvalue()
+    assert (
+        "invoice number ranges overlap in Visma company main: "
+        "`locations.GBG.invoice_numbers.invoice` and `locations.STH.invoice_numbers.credit_note` "
+        "both start at 15000000"
+    ) in text
+    # the example itself has no such finding
+    clean = check_officernd(load_mapping(SANDBOX_MAPPING), officernd_from_dataset(small_dir))
+    assert not [f for f in clean if "invoice" in f.what.lower() and "number" in f.what.lower()]
+
+
+def test_ranges_that_officernd_numbers_run_past_are_refused():
+    # STH's invoices may use 1000000 … 1000099 (its credit notes start at 1000100)
+    mapping = _pinned({**STH_RANGES, "credit_note": 1000100})
+    data = _numbered(("p1", "invoice", "000042-STH"), ("p2", "invoice", "000100-STH"),
+                     ("p3", "creditNote", "CN00003-STH"))  # fmt: skip
+    findings = [f for f in check_officernd(mapping, data) if "InvoiceNumber" in f.what]
+    assert [(f.severity, f.what) for f in findings] == [
+        (
+            "error",
+            # 1000000 + 100 = 1000100, the first credit note's number
+            "OfficeRnD's 000100-STH gives InvoiceNumber 1000000 + 100 = 1000100, past the end "
+            "of `locations.STH.invoice_numbers.invoice` (1000000–1000099): it runs into the "
+            "next range at 1000100; such documents are held",
+        )
+    ]
+    assert "at least 101 numbers fit" in findings[0].fix
+    # at the top of the int32 range: 2147483600 + 48 = 2147483648 = 2^31
+    top = _pinned({"invoice": 2147483600, "credit_note": 1500000, "reversal": 1900000})
+    (overflow,) = [
+        f
+        for f in check_officernd(top, _numbered(("p1", "invoice", "000048-STH")))
+        if "InvoiceNumber" in f.what
+    ]
+    assert "2147483648" in overflow.what
+    assert "2147483647, the largest InvoiceNumber" in overflow.what
+
+
+def test_numbers_without_digits_and_numbers_given_twice_are_refused():
+    data = _numbered(
+        ("p1", "invoice", "000007-STH"),
+        ("p2", "invoice", "000007-STH"),
+        ("p3", "invoice", "FAKTURA-STH"),
+        ("p4", "creditNote", "CN00007-STH"),
+    )
+    errors = [f.what for f in check_officernd(_pinned(STH_RANGES), data) if f.severity == "error"]
+    assert errors == [
+        "1 documents of location STH have a number without a sequence number (no match of "
+        "`numbering.sequence_pattern` '\\\\d+'), e.g. 'FAKTURA-STH': they cannot be given a "
+        "Visma InvoiceNumber and are held",
+        # 1000000 + 7 twice; CN00007-STH is 1500000 + 7, no clash
+        "1 InvoiceNumbers would be given twice in Visma company main, e.g. 1000007 to "
+        "000007-STH (p1) and 000007-STH (p2): the later document is held",
+    ]
+
+
+def test_default_ranges_are_a_warning_with_the_yaml_to_pin_them():
+    mapping = Mapping.model_validate({"locations": {"STH": {}}})
+    (warning,) = [f for f in check_officernd(mapping, _numbered()) if "invoice_numbers" in f.what]
+    assert warning.severity == "warning"
+    # the default of "STH" (tests/posting/test_invoice_numbers.py): slot 319
+    assert (
+        "STH: {invoice_numbers: {invoice: 967000000, credit_note: 968000000, reversal: "
+        "969000000}}" in warning.fix
+    )
+    # invoice mode: Visma numbers the invoices, ranges are not used
+    invoices = Mapping.model_validate({"posting_mode": "invoices", "locations": {"STH": {}}})
+    assert not [f for f in check_officernd(invoices, _numbered()) if "invoice_numbers" in f.what]
+
+
+def test_ranges_below_vismas_own_invoice_series_are_a_warning():
+    class Company:
+        """A Visma company whose own invoice series is at 500 (and that has nothing else)."""
+
+        def list_all(self, path, params=None):
+            return []
+
+        def get(self, path):
+            return {"NextCustomerInvoiceNumber": 500}
+
+    # STH's invoices from 100, below 500; its credit notes from 1500000, above
+    low = _pinned({**STH_RANGES, "invoice": 100})
+    (warning,) = [f for f in check_visma(low, Company(), "main") if "own customer" in f.what]
+    assert warning.severity == "warning"
+    assert warning.what == (
+        "Visma's own customer invoice series is at 500, past the start of "
+        "`locations.STH.invoice_numbers.invoice` (100–1499999): invoices issued in Visma and "
+        "our ledger items may share numbers"
+    )
+    assert not [
+        f for f in check_visma(_pinned(STH_RANGES), Company(), "main") if "own customer" in f.what
+    ]

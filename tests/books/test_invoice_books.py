@@ -541,3 +541,133 @@ def test_a_changed_mapping_gives_a_new_revision(tmp_path):
         conn, load_mapping(SANDBOX_MAPPING), date(2026, 8, 27), date(2026, 8, 28), "whole_krona"
     )
     assert doc(conn, oid("85"))["revision"] == first
+
+
+def test_a_credit_note_carries_the_floor_of_the_line_it_credits(tmp_path):
+    from ornd_visma.books.invoice_lines import build_documents
+
+    floor_2, desk_2 = oid("d2", 2), oid("e2", 2)
+    on_plan_2, on_plan_1 = oid("32", 1), oid("32", 2)  # memberships
+    # A quarterly fixed desk on floor "Plan 2", invoiced 1 October for 1 Oct - 31 Dec:
+    # 3 x 3795.00 = 11385.00, VAT 2846.25.
+    invoice = document(
+        oid("33", 1),
+        [
+            line(
+                "Fixed Desk Quarterly Oct-Dec",
+                "11385.00",
+                "SE25",
+                "2846.25",
+                plan="FIXDESK-Q",
+                start="2026-10-01",
+                end="2026-12-31",
+                membership=on_plan_2,
+            )
+        ],
+        day="2026-10-01",
+    )
+    # The membership and its desk end 31 October, learned 5 November: of 92 days 31 are kept,
+    # 11385.00 x 31/92 = 3836.25; credited 11385.00 - 3836.25 = 7548.75 for 1 Nov - 31 Dec,
+    # VAT 7548.75 x 25 % = 1887.1875 -> 1887.19. A second line credits a membership the
+    # invoice does not bill (its desk is on "Plan 1", still assigned): it matches no line of
+    # the invoice (another membership never does) and keeps its own floor.
+    note = document(
+        oid("33", 2),
+        [
+            line(
+                "Credit: Fixed Desk Quarterly 1 Nov - 31 Dec",
+                "7548.75",
+                "SE25",
+                "1887.19",
+                plan="FIXDESK-Q",
+                start="2026-11-01",
+                end="2026-12-31",
+                membership=on_plan_2,
+            ),
+            line(
+                "Credit: Fixed Desk Quarterly (other member)",
+                "100.00",
+                "SE25",
+                "25.00",
+                plan="FIXDESK-Q",
+                start="2026-11-01",
+                end="2026-12-31",
+                membership=on_plan_1,
+            ),
+        ],
+        kind="creditNote",
+        day="2026-11-05",
+        credits=oid("33", 1),
+    )
+
+    def assignment(n: int, resource: str, ship: str, end: str | None) -> dict:
+        return {
+            "_id": oid("34", n),
+            "resource": resource,
+            "membership": ship,
+            "startDate": "2026-01-01T00:00:00.000Z",
+            "endDate": f"{end}T00:00:00.000Z" if end else None,
+            "createdAt": "2026-01-01T00:00:00.000Z",
+            "modifiedAt": "2026-11-05T00:00:00.000Z",
+        }
+
+    conn = books(
+        tmp_path / "wh.duckdb",
+        {
+            "payments": [invoice, note],
+            "floors": [
+                {"_id": floor_2, "name": "Plan 2", "floor": "2", "location": LOCATION,
+                 "area": 400, "createdAt": "2024-01-01T09:00:00.000Z",
+                 "modifiedAt": "2024-01-01T09:00:00.000Z"},
+            ],
+            "resources": [
+                {"_id": desk_2, "name": "D21", "type": "desk", "location": LOCATION,
+                 "floor": floor_2, "createdAt": "2024-01-01T09:00:00.000Z",
+                 "modifiedAt": "2024-01-01T09:00:00.000Z"},
+            ],
+            "memberships": [
+                membership(on_plan_2, "FIXDESK-Q", "2026-01-01", "2026-10-31"),
+                membership(on_plan_1, "FIXDESK-Q", "2026-01-01"),
+            ],
+            "assignments": [
+                assignment(1, desk_2, on_plan_2, "2026-10-31"),
+                assignment(2, DESK, on_plan_1, None),
+            ],
+        },
+    )  # fmt: skip
+
+    def floors() -> list[tuple]:
+        return [
+            (li["document_id"], li["line_no"], li["floor"], li["cost_center_item_2"])
+            for doc_id in (oid("33", 1), oid("33", 2))
+            for li in lines(conn, doc_id)
+        ]
+
+    expected = [
+        (oid("33", 1), 1, floor_2, "STH-P2"),  # the October line: the desk on "Plan 2"
+        (oid("33", 2), 1, floor_2, "STH-P2"),  # its credit, though the desk ended 31 Oct
+        (oid("33", 2), 2, FLOOR, "STH-P1"),  # no credited line: its own desk's floor
+    ]
+    assert floors() == expected
+    assert [li["cost_center_item_1"] for li in lines(conn, oid("33", 2))] == ["STH", "STH"]
+    # The credit cancels November and December on the cost centers it was booked on:
+    # 1138500 öre / 92 days = 12375 a day, and -754875 / 61 days = -12375 a day.
+    per_month = defaultdict(lambda: D("0.00"))
+    for day, cc2, amount in rows(
+        conn,
+        "SELECT service_date, cost_center_item_2, amount FROM core.revenue_schedule "
+        "WHERE document_id = ? OR (document_id = ? AND line_no = 1)",
+        [oid("33", 1), oid("33", 2)],
+    ):
+        per_month[(day.month, cc2)] += amount
+    # October: 31 x 123.75 = 3836.25; November 30 x (123.75 - 123.75), December the same
+    assert dict(per_month) == {
+        (10, "STH-P2"): D("3836.25"),
+        (11, "STH-P2"): D("0.00"),
+        (12, "STH-P2"): D("0.00"),
+    }
+    # November's window built alone (the credited invoice outside it): the same answer.
+    build_documents(
+        conn, load_mapping(SANDBOX_MAPPING), date(2026, 11, 1), date(2026, 12, 1), "whole_krona"
+    )
+    assert floors() == expected

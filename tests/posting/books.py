@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS staging.members (id VARCHAR, name VARCHAR, location V
 CREATE TABLE IF NOT EXISTS staging.payments (id VARCHAR, number VARCHAR,
     document_type VARCHAR, status VARCHAR, date DATE, location VARCHAR, payload VARCHAR,
     business_date DATE);
+CREATE TABLE IF NOT EXISTS staging.locations (id VARCHAR, code VARCHAR, name VARCHAR);
 """
 
 # VAT percent -> (mapping VAT code, VAT account, treatment) as in the sandbox mapping
@@ -72,6 +73,9 @@ class Books:
 
     def __post_init__(self) -> None:
         self.conn.execute(DDL)
+        self.conn.execute("DELETE FROM staging.locations")
+        for code, ident in LOCATIONS.items():
+            self.conn.execute("INSERT INTO staging.locations VALUES (?, ?, ?)", [ident, code, code])
 
     def company(self, ident: str, name: str, **over) -> None:
         record = {

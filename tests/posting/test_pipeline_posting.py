@@ -3,6 +3,7 @@ to the Visma simulator through real Dagster runs. Visma, read through its own in
 holds exactly one ledger item per OfficeRnD document, and its totals per account, VAT rate
 and cost center equal totals computed here from the OfficeRnD JSON alone."""
 
+import re
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -11,7 +12,8 @@ import duckdb
 import httpx
 import pytest
 
-from ornd_visma.posting.keys import invoice_number, key_in
+from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
+from ornd_visma.posting.keys import key_in
 from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
 from ornd_visma.sandbox.server import running
 from ornd_visma.sandbox.visma import VismaOptions, create_visma_app, inspect_state
@@ -107,13 +109,26 @@ def test_dry_run_sends_nothing_then_the_real_run_posts_each_document_once(sandbo
     per_document = Counter(keys[key_in(vouchers[i["VoucherId"]]["VoucherText"])]
                            for i in held["ledger_items"])  # fmt: skip
     assert per_document == Counter({p["_id"]: 1 for p in posted})
-    numbers = {(i["InvoiceNumber"], i["IsCreditInvoice"]) for i in held["ledger_items"]}
-    assert numbers == {(invoice_number(p["number"]), p["documentType"] == "creditNote")
-                       for p in posted}  # fmt: skip
+    # each in its location's range of the sandbox mapping: the series' start + the number's
+    # digits (000101-STH -> 10000000 + 101), one number per document
+    mapping = load_mapping(SANDBOX_MAPPING)
+    codes = {loc["_id"]: loc["code"] for loc in read_collection(small_dir, "locations")}
+
+    def expected(p: dict) -> int:
+        pins = mapping.locations[codes[p["location"]]].invoice_numbers
+        start = pins.credit_note if p["documentType"] == "creditNote" else pins.invoice
+        return start + int(re.search(r"\d+", p["number"]).group())
+
+    numbers = [(i["InvoiceNumber"], i["IsCreditInvoice"]) for i in held["ledger_items"]]
+    assert sorted(numbers) == sorted((expected(p), p["documentType"] == "creditNote")
+                                     for p in posted)  # fmt: skip
+    assert len(set(numbers)) == len(numbers)
+    assert {i["PaymentReferenceNumber"] for i in held["ledger_items"]} == {
+        p["number"] for p in posted
+    }
 
     # totals from the JSON alone: receivable, VAT per rate, net per location
     receivable, vat, net_per_location = D(0), defaultdict(D), defaultdict(D)
-    codes = {loc["_id"]: loc["code"] for loc in read_collection(small_dir, "locations")}
     # deposits are a liability (2420 in the mapping), which takes no cost center
     deposit_accounts = {a["_id"] for a in read_collection(small_dir, "revenue-accounts")
                         if a.get("code") == "DEPOSITS"}  # fmt: skip

@@ -57,8 +57,12 @@ def test_invoice_and_credit_note_reach_visma_with_the_right_rows(books, sim, tmp
     assert held["counts"]["customers"] == 1
     assert held["customers"][0]["CustomerNumber"] == customer_number("c1") == "c1"
     items = sorted(held["ledger_items"], key=lambda i: i["InvoiceNumber"])
+    # STH numbers invoices from 10000000 and credit notes from 15000000 (the sandbox
+    # mapping): 000001-STH is 10000000 + 1, CN00001-STH 15000000 + 1
     assert [(i["InvoiceNumber"], i["IsCreditInvoice"], i["TotalAmountInvoiceCurrency"])
-            for i in items] == [(1, False, 1583.0), (1, True, -250.0)]  # fmt: skip
+            for i in items] == [(10000001, False, 1583.0), (15000001, True, -250.0)]  # fmt: skip
+    # OfficeRnD's own number is the payment reference
+    assert [i["PaymentReferenceNumber"] for i in items] == ["000001-STH", "CN00001-STH"]
     accounts = held["totals"]["accounts"]
     # 1510: 1583.00 debit - 250.00 credit
     assert accounts["1510"]["balance"] == 1333.0
@@ -91,7 +95,8 @@ def test_one_failure_does_not_stop_the_others(books, sim, tmp_path, mapping):
     assert [(number, "3002" in message) for _, number, message in summary.failed] == [
         ("000002-STH", True)  # AccountNotFound, Visma's own code and message
     ]
-    assert sorted(i["InvoiceNumber"] for i in state(sim)["ledger_items"]) == [1, 3]
+    # 10000000 + 1 and 10000000 + 3: STH's invoice range (the sandbox mapping)
+    assert sorted(i["InvoiceNumber"] for i in state(sim)["ledger_items"]) == [10000001, 10000003]
     failed = books.conn.execute(
         "SELECT state, error_code, error_message FROM posting.outbox WHERE document_id = 'd2'"
     ).fetchone()
