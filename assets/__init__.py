@@ -3,6 +3,7 @@
 from assets.books import (
     booking_accounting,
     invoice_books,
+    revenue_accruals,
     revenue_deferrals,
     revenue_schedule,
 )
@@ -29,6 +30,7 @@ ALL_ASSETS = [
     invoice_books,
     revenue_schedule,
     revenue_deferrals,
+    revenue_accruals,
     booking_accounting,
     recurring_revenue,
     occupancy,

@@ -1,5 +1,6 @@
 """The books (issue 5): `core.documents` and `core.invoice_lines` per business-date window,
-`core.revenue_schedule` with them, and the tables derived across all of time."""
+`core.revenue_schedule` with them, and the tables derived across all of time (deferrals,
+accruals, booking accounting)."""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -8,7 +9,11 @@ from assets.partitions import business_date_window, daily_partitions
 from assets.staging import DIMENSION_ORDER, staging_key
 from ornd_visma.books.booking_accounting import build_booking_accounting
 from ornd_visma.books.invoice_lines import build_documents
-from ornd_visma.books.revenue import build_revenue_deferrals, build_revenue_schedule
+from ornd_visma.books.revenue import (
+    build_revenue_accruals,
+    build_revenue_deferrals,
+    build_revenue_schedule,
+)
 from ornd_visma.officernd.collections import collection
 from resources.mapping import MappingResource
 
@@ -17,9 +22,17 @@ DOCUMENTS = dg.AssetKey(["core", "documents"])
 INVOICE_LINES = dg.AssetKey(["core", "invoice_lines"])
 REVENUE_SCHEDULE = dg.AssetKey(["core", "revenue_schedule"])
 REVENUE_DEFERRALS = dg.AssetKey(["core", "revenue_deferrals"])
+REVENUE_ACCRUALS = dg.AssetKey(["core", "revenue_accruals"])
 BOOKING_ACCOUNTING = dg.AssetKey(["core", "booking_accounting"])
 # What the books write: the analysts' snapshot waits for all of it.
-BOOKS_KEYS = [DOCUMENTS, INVOICE_LINES, REVENUE_SCHEDULE, REVENUE_DEFERRALS, BOOKING_ACCOUNTING]
+BOOKS_KEYS = [
+    DOCUMENTS,
+    INVOICE_LINES,
+    REVENUE_SCHEDULE,
+    REVENUE_DEFERRALS,
+    REVENUE_ACCRUALS,
+    BOOKING_ACCOUNTING,
+]
 # Checks, by name.
 NOTHING_HELD = "nothing_held"
 NO_UNBILLED_USAGE = "no_unbilled_usage"
@@ -148,6 +161,30 @@ def revenue_deferrals(warehouse: DuckDBResource):
             "dagster/row_count": rows,
             "deferred_total": str(totals["deferred"]),
             "released_total": str(totals["released"]),
+        }
+    )
+
+
+@dg.asset(
+    key=REVENUE_ACCRUALS,
+    deps=[REVENUE_SCHEDULE],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    metadata={"dagster/table_name": "core.revenue_accruals"},
+    pool="duckdb",
+)
+def revenue_accruals(warehouse: DuckDBResource):
+    """Per entity, month, account and cost-center items: revenue served in the month and
+    invoiced in a later one (fees billed in arrears: accrued at the month's end) and its
+    reversal in the invoice's month; the amounts of the accrual vouchers (upplupna intäkter,
+    posted unless the mapping's `accrue_income` is false). Rebuilt whole."""
+    with warehouse.get_connection() as conn:
+        rows, totals = build_revenue_accruals(conn)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "accrued_total": str(totals["accrued"]),
+            "reversed_total": str(totals["reversed"]),
         }
     )
 

@@ -1,5 +1,6 @@
 """Posting to Visma (issue 6): the outbox posted exactly once per document revision, the
-deferral vouchers, and the reconciliation checks that read Visma back.
+periodisation vouchers (deferrals and accruals), and the reconciliation checks that read
+Visma back.
 
 A dry run (`PostingConfig(dry_run=True)` in the run config, or the run tag
 `ornd_visma/dry_run=true` that `ornd-visma run --dry-run` sets) computes every payload,
@@ -13,7 +14,7 @@ from datetime import date
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.books import DOCUMENTS, INVOICE_LINES, REVENUE_DEFERRALS
+from assets.books import DOCUMENTS, INVOICE_LINES, REVENUE_ACCRUALS, REVENUE_DEFERRALS
 from assets.partitions import business_date_window, daily_partitions
 from assets.staging import staging_key
 from ornd_visma.jsontext import dumps
@@ -175,7 +176,7 @@ def visma_postings(
 
 @dg.asset(
     key=VOUCHERS,
-    deps=[REVENUE_DEFERRALS, POSTINGS],
+    deps=[REVENUE_DEFERRALS, REVENUE_ACCRUALS, POSTINGS],
     group_name=GROUP,
     kinds={"duckdb", "visma"},
     pool="duckdb",
@@ -187,10 +188,13 @@ def visma_deferral_vouchers(
     mapping: MappingResource,
     visma: VismaResource,
 ) -> dg.MaterializeResult:
-    """The periodisation vouchers from `core.revenue_deferrals`: each ended month's deferral
-    (on its last day: debit revenue per cost center, credit deferred revenue) and each
-    started month's release (on its first day, the other way), corrected by a reversal when
-    a late document changes a month already posted."""
+    """The periodisation vouchers, posted without VAT codes: from `core.revenue_deferrals`
+    each ended month's deferral (on its last day: debit revenue per cost center, credit
+    deferred revenue) and each started month's release (on its first day, the other way);
+    from `core.revenue_accruals` (unless `accrue_income` is false) each ended month's accrual
+    (on its last day: debit accrued income, credit revenue) and each started month's reversal
+    of it (on its first day). A late document that changes a month already posted corrects
+    its voucher: a reversal, then the new content."""
     dry = _dry(context, config)
     the_mapping = mapping.load()
     with warehouse.get_connection() as conn, ExitStack() as stack:

@@ -1,4 +1,5 @@
-"""`core.revenue_schedule` (per business-date window) and `core.revenue_deferrals` (whole).
+"""`core.revenue_schedule` (per business-date window), `core.revenue_deferrals` and
+`core.revenue_accruals` (whole).
 
 Revenue is recognised in the period of service (C8): a `period` line is spread by day over its
 service period (`rules.spread_by_day`, done in SQL in whole öre), so a quarterly plan lands a
@@ -8,10 +9,17 @@ negative amounts onto the days they credit.
 
 The deferrals are the vouchers' amounts: invoiced in month M for service in a later month is
 `deferred` in M (debit the revenue account, credit deferred revenue on M's last day), and
-`released` in the month of service (the reverse, on its first day). Revenue served before it
-was invoiced (one-off fees and booking fees billed in arrears) is booked in the invoice month
-in the ledger, and the schedule still says when it was earned: accrued income is not posted
-(the contract has no table for it).
+`released` in the month of service (the reverse, on its first day).
+
+The accruals are their mirror for revenue served before it was invoiced (one-off fees,
+printing, booking fees billed in arrears on a later bill run; the schedule has them on their
+days of use, before the invoice's month): `accrued` in the month of service (debit accrued
+income, `accounts.accrued_income`, credit the revenue account on its last day) and `reversed`
+in the invoice's month (the other way, on its first day), where the ledger item books the
+revenue. A schedule row is served after its invoice's month (deferred), before it (accrued)
+or in it (neither), so no amount is moved twice. Credit notes carry their negative amounts
+the same way. Whether accruals are posted is the mapping's `accrue_income` (K2 operators turn
+it off); the table is the books' view either way.
 """
 
 from datetime import date
@@ -74,3 +82,14 @@ def build_revenue_deferrals(conn: duckdb.DuckDBPyConnection) -> tuple[int, dict]
         "FROM core.revenue_deferrals"
     ).fetchall()[0]
     return rows, {"deferred": deferred, "released": released}
+
+
+def build_revenue_accruals(conn: duckdb.DuckDBPyConnection) -> tuple[int, dict]:
+    """Rebuild `core.revenue_accruals`; (rows, totals of accrued and reversed)."""
+    conn.execute(SCHEDULE_DDL)
+    conn.execute(_sql("revenue_accruals.sql"))
+    rows, accrued, reversed_ = conn.execute(
+        "SELECT count(*), coalesce(sum(accrued), 0), coalesce(sum(reversed), 0) "
+        "FROM core.revenue_accruals"
+    ).fetchall()[0]
+    return rows, {"accrued": accrued, "reversed": reversed_}

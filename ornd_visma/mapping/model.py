@@ -43,6 +43,7 @@ class Accounts(_Strict):
     receivable: int = 1510
     rounding: int = 3740
     deferred_revenue: int = 2970
+    accrued_income: int = 1790  # Övriga förutbetalda kostnader och upplupna intäkter
 
 
 class Entity(_Strict):
@@ -156,6 +157,9 @@ class Mapping(_Strict):
     posting_mode: PostingMode = "ledger"
     on_change: OnChange = "correct"
     rounding: Rounding | None = None  # None: follow Visma's DomesticCurrencyRounding
+    # Post accrued income (upplupna intäkter, K3): revenue served in a month and invoiced
+    # later is booked in its month of service. K2 operators may book it when invoiced: false.
+    accrue_income: bool = True
     accounts: Accounts = Accounts()
     entities: dict[str, Entity] = Field(default_factory=lambda: {DEFAULT_ENTITY: Entity()})
     locations: dict[str, LocationMap] = Field(default_factory=dict)

@@ -31,9 +31,17 @@ A reversal (a document changed after it was posted, `on_change: correct`) is the
 payload with every amount negated: the ledger item becomes a credit item (or a credit note's
 reversal a debit item) with an `InvoiceNumber` of its own (the location's reversal range),
 every voucher row changes sides.
+
+Periodisation vouchers (`POST /vouchers`, one per entity, month and kind; `PERIODISATION`):
+the deferral of revenue invoiced ahead (last day: debit revenue, credit deferred revenue) and
+its release (first day of the month of service, the other way); the accrual of revenue
+served before it was invoiced (last day of the month of service: debit accrued income, credit
+revenue) and its reversal (first day of the invoices' month, the other way). Their rows carry
+no VAT code: they are sent with `useDefaultVatCodes=false`.
 """
 
 import copy
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -243,37 +251,99 @@ def invoice_draft(doc: dict, lines: list[dict], *, key: str) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Periodisation:
+    """One kind of periodisation voucher: the `core` table column holding its amounts, the
+    day of the month it is dated, its text, the revenue rows' side and the text of the
+    balance-sheet row (deferred revenue or accrued income), which takes the other side."""
+
+    column: str
+    dated: str  # "first" or "last" day of the month
+    title: str
+    revenue_side: str
+    balance_text: str
+
+
+# Posted with `useDefaultVatCodes=false` and no VatCodeId on any row (`poster.VOUCHER_PARAMS`):
+# they move revenue between periods, never the VAT report's bases, which follow the invoices
+# (faktureringsmetoden).
+PERIODISATION = {
+    "deferred": Periodisation("deferred", "last", "Periodisering", "debit",
+                              "Förutbetalda intäkter"),
+    "released": Periodisation("released", "first", "Upplösning periodisering", "credit",
+                              "Förutbetalda intäkter"),
+    "accrued": Periodisation("accrued", "last", "Upplupna intäkter", "credit",
+                             "Upplupna intäkter"),
+    "accrual_reversed": Periodisation("reversed", "first", "Återföring upplupna intäkter",
+                                      "debit", "Upplupna intäkter"),
+}  # fmt: skip
+DEFERRAL_KINDS = ("deferred", "released")
+ACCRUAL_KINDS = ("accrued", "accrual_reversed")
+
+
+def month_end(month: date) -> date:
+    """The last day of `month`'s month."""
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def periodisation_voucher(
+    rows: list[dict], *, kind: str, month: date, balance_account: int, key: str, entity: str
+) -> dict | None:
+    """The month's periodisation voucher of `kind` (see `PERIODISATION`) from the `core`
+    table's rows of the month: one row per revenue account and cost centers, their sum on
+    `balance_account` the other way; None when it moves nothing."""
+    if kind not in PERIODISATION:
+        raise ValueError(f"kind must be one of {', '.join(PERIODISATION)}, not {kind!r}")
+    spec = PERIODISATION[kind]
+    balance_side = "credit" if spec.revenue_side == "debit" else "debit"
+    label = month.strftime("%Y-%m")
+    day = month_end(month) if spec.dated == "last" else month.replace(day=1)
+    text = f"{spec.title} {label}"
+    out, total = [], ZERO
+    for row in sorted(rows, key=lambda r: (r["account"], str(r.get("cost_center_item_1")))):
+        amount = to_money(Decimal(row[spec.column]))
+        if amount == 0:
+            continue
+        total += amount
+        cc = (row.get("cost_center_item_1"), row.get("cost_center_item_2"))
+        out.append(_side(int(row["account"]), amount, spec.revenue_side, text, cc))
+    if not out:
+        return None
+    out.append(_side(balance_account, total, balance_side, f"{spec.balance_text} {label}"))
+    return {
+        "VoucherDate": day.isoformat(),
+        "VoucherText": f"{text} ({entity}) {tag(key)}",
+        "Rows": out,
+    }
+
+
 def deferral_voucher(
     rows: list[dict], *, kind: str, month: date, deferred_revenue: int, key: str, entity: str
 ) -> dict | None:
     """The month's deferral (`kind='deferred'`, on its last day: debit revenue, credit
     deferred revenue) or release (`kind='released'`, on its first day: the other way) voucher
     from `core.revenue_deferrals` rows; None when it moves nothing."""
-    label = month.strftime("%Y-%m")
-    if kind == "deferred":
-        day = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        text, revenue_side, deferred_side = f"Periodisering {label}", "debit", "credit"
-    elif kind == "released":
-        day = month
-        text, revenue_side, deferred_side = f"Upplösning periodisering {label}", "credit", "debit"
-    else:
+    if kind not in DEFERRAL_KINDS:
         raise ValueError(f"kind must be deferred or released, not {kind!r}")
-    out, total = [], ZERO
-    for row in sorted(rows, key=lambda r: (r["account"], str(r.get("cost_center_item_1")))):
-        amount = to_money(Decimal(row[kind]))
-        if amount == 0:
-            continue
-        total += amount
-        cc = (row.get("cost_center_item_1"), row.get("cost_center_item_2"))
-        out.append(_side(int(row["account"]), amount, revenue_side, text, cc))
-    if not out:
-        return None
-    out.append(_side(deferred_revenue, total, deferred_side, f"Förutbetalda intäkter {label}"))
-    return {
-        "VoucherDate": day.isoformat(),
-        "VoucherText": f"{text} ({entity}) {tag(key)}",
-        "Rows": out,
-    }
+    return periodisation_voucher(
+        rows, kind=kind, month=month, balance_account=deferred_revenue, key=key, entity=entity
+    )
+
+
+def accrual_voucher(
+    rows: list[dict], *, kind: str, month: date, accrued_income: int, key: str, entity: str
+) -> dict | None:
+    """The month's accrual (`kind='accrued'`, on its last day: debit accrued income, credit
+    revenue) or its reversal in the invoices' month (`kind='accrual_reversed'`, on its first
+    day: the other way) from `core.revenue_accruals` rows; None when it moves nothing.
+
+    The reversal is dated the first day of the invoices' month, not each invoice's date: one
+    voucher per month, as the release of deferrals, and the month's revenue is the same."""
+    if kind not in ACCRUAL_KINDS:
+        raise ValueError(f"kind must be accrued or accrual_reversed, not {kind!r}")
+    return periodisation_voucher(
+        rows, kind=kind, month=month, balance_account=accrued_income, key=key, entity=entity
+    )
 
 
 def customer(record: dict, kind: str) -> tuple[dict, list[str]]:

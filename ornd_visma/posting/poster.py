@@ -79,6 +79,18 @@ DOCUMENT_KINDS = ("ledger_item", "invoice")
 # The hold reason of a reversal that could not be numbered: it is retried every run, and until
 # it is posted the revision it reverses counts as still in Visma.
 UNNUMBERED_REVERSAL = "cannot number the reversal: "
+# Sent with every periodisation voucher and its reversal: with the default (true) Visma gives
+# each row its account's VAT code, so a deferral on 3001 would move the VAT report's base of
+# code 10 into the month of service while the VAT itself stays with the invoice. With false
+# and no VatCodeId on the rows, the vouchers carry no VAT code (faktureringsmetoden: base and
+# VAT both follow the invoice).
+VOUCHER_PARAMS = {"useDefaultVatCodes": "false"}
+# The periodisation vouchers by source table: the kinds it gives and the mapping's
+# balance-sheet account of each (deferred revenue, accrued income).
+VOUCHER_SOURCES = (
+    ("core.revenue_deferrals", payloads.DEFERRAL_KINDS, "deferred_revenue"),
+    ("core.revenue_accruals", payloads.ACCRUAL_KINDS, "accrued_income"),
+)
 
 
 class SimulatedCrash(BaseException):
@@ -179,7 +191,7 @@ class Poster:
         return self.summary
 
     def run_vouchers(self, until: date) -> Summary:
-        """Post the deferral and release vouchers due by `until` (see `plan_vouchers`)."""
+        """Post the periodisation vouchers due by `until` (see `plan_vouchers`)."""
         self._probe()
         if not self.dry_run:
             for entity in self.reachable:
@@ -238,7 +250,7 @@ class Poster:
         if row.kind == "customer":
             self.outbox.set_state(key, "pending")  # sending a customer starts with a look-up
             return
-        if row.kind == "voucher":
+        if is_voucher(row):  # a periodisation voucher or its reversal
             found = d.find_voucher(key)
             if found:
                 self.outbox.confirm(
@@ -609,45 +621,94 @@ class Poster:
             self._plan_customer(entity, customer_id, customer_type)
 
     def plan_vouchers(self, until: date) -> None:
-        """The deferral voucher of each month that ended before `until`, and the release
-        voucher of each month that started by then (its content, invoiced before the month,
-        is final once the month starts)."""
-        rows = _dicts(
-            self.conn.execute(
-                "SELECT * FROM core.revenue_deferrals ORDER BY entity, month, account"
-            )
-        )
-        groups: dict[tuple[str, date], list[dict]] = {}
-        for row in rows:
-            groups.setdefault((row["entity"], row["month"]), []).append(row)
-        for (entity, month), group in sorted(groups.items()):
-            for kind in ("deferred", "released"):
-                month_end = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-                if (kind == "deferred" and month_end > until) or (
-                    kind == "released" and month > until
-                ):
-                    continue
-                document_id = f"{kind}:{entity}:{month:%Y-%m}"
-                probe = payloads.deferral_voucher(
-                    group, kind=kind, month=month, entity=entity, key="",
-                    deferred_revenue=self.mapping.accounts.deferred_revenue,
-                )  # fmt: skip
-                if probe is None:
-                    continue
-                revision = sha(dumps(probe["Rows"]))
-                key = outbox_key("V", f"{kind}-{entity}-{month:%Y-%m}", revision)
-                body = payloads.deferral_voucher(
-                    group, kind=kind, month=month, entity=entity, key=key,
-                    deferred_revenue=self.mapping.accounts.deferred_revenue,
-                )  # fmt: skip
-                assert body is not None
-                total = sum((Decimal(r.get("DebitAmount", 0)) for r in body["Rows"]), Decimal(0))
-                self._plan_revision(
-                    key, kind="voucher", entity=entity, document_id=document_id,
-                    revision=revision, payload=body, reasons=[], document_number=None,
-                    business_date=date.fromisoformat(body["VoucherDate"]), location=None,
-                    amount=total, correct=True,
-                )  # fmt: skip
+        """The periodisation vouchers due by `until`, per entity and month: the deferral and
+        the accrual of each month that ended before `until` (dated its last day), the release
+        and the accrual reversal of each month that started by then (dated its first day).
+
+        A voucher's content is its rows; their hash is its revision, so a late document that
+        changes a month already posted gives a new revision, and the posted one is reversed
+        (on its own date) before the new one goes: the vouchers converge on the books as
+        invoices arrive (an accrual of October is only known when November's bill run has
+        invoiced October's fees, and grows when a later invoice bills more of it). A posted
+        voucher whose month has nothing left to move (its documents voided, accruals turned
+        off with `accrue_income: false`) is reversed."""
+        planned: set[str] = set()
+        for table, kinds, account_name in VOUCHER_SOURCES:
+            if kinds == payloads.ACCRUAL_KINDS and not self.mapping.accrue_income:
+                continue
+            balance_account = getattr(self.mapping.accounts, account_name)
+            groups: dict[tuple[str, date], list[dict]] = {}
+            for row in _dicts(self.conn.execute(f"SELECT * FROM {table} ORDER BY ALL")):
+                groups.setdefault((row["entity"], row["month"]), []).append(row)
+            for (entity, month), group in sorted(groups.items()):
+                for kind in kinds:
+                    if _voucher_due(kind, month, until) and self._plan_voucher(
+                        group, kind, entity, month, balance_account
+                    ):
+                        planned.add(voucher_document_id(kind, entity, month))
+        self._reverse_emptied_vouchers(until, planned)
+
+    def _plan_voucher(
+        self, group: list[dict], kind: str, entity: str, month: date, balance_account: int
+    ) -> bool:
+        """Plan the voucher of `kind` for the month's rows; False when it moves nothing."""
+
+        def build(key: str) -> dict | None:
+            return payloads.periodisation_voucher(
+                group, kind=kind, month=month, entity=entity, key=key,
+                balance_account=balance_account,
+            )  # fmt: skip
+
+        probe = build("")
+        if probe is None:
+            return False
+        document_id = voucher_document_id(kind, entity, month)
+        content = dumps(probe["Rows"])
+        # Content that comes back after it was reversed (A, then B, then A again: a later
+        # invoice credited in full) is posted anew under a key of its own: the old key's
+        # voucher is in Visma, but cancelled by its reversal.
+        reversed_keys = {r.reverses for r in self._rows_of(document_id) if r.kind == "reversal"}
+        generation = 0
+        while True:
+            revision = sha(content + (f"#{generation}".encode() if generation else b""))
+            key = outbox_key("V", f"{kind}-{entity}-{month:%Y-%m}", revision)
+            if key not in reversed_keys:
+                break
+            generation += 1
+        body = build(key)
+        assert body is not None
+        total = sum((Decimal(r.get("DebitAmount", 0)) for r in body["Rows"]), Decimal(0))
+        self._plan_revision(
+            key, kind="voucher", entity=entity, document_id=document_id, revision=revision,
+            payload=body, reasons=[], document_number=None,
+            business_date=date.fromisoformat(body["VoucherDate"]), location=None,
+            amount=total, correct=True,
+        )  # fmt: skip
+        return True
+
+    def _reverse_emptied_vouchers(self, until: date, planned: set[str]) -> None:
+        """Vouchers due by `until` that Visma holds (or may) but that have nothing to move
+        now are reversed; their unsent rows are superseded."""
+        ids = self.conn.execute(
+            "SELECT DISTINCT document_id FROM posting.outbox WHERE kind = 'voucher'"
+        ).fetchall()
+        for (document_id,) in ids:
+            parsed = parse_voucher_document_id(document_id)
+            if (
+                document_id in planned
+                or parsed is None
+                or not _voucher_due(parsed[0], parsed[2], until)
+            ):
+                continue
+            rows = self.outbox.for_document(document_id)
+            if any(r.state == "sent" for r in rows):
+                continue  # unknown whether it is in Visma: wait for recovery
+            for old in self._live_unreversed(rows):
+                self._plan_reversal(old, "nothing to book any more for its month")
+            if not self.dry_run:
+                for old in rows:
+                    if old.state in OPEN and old.kind != "reversal":
+                        self.outbox.set_state(old.outbox_key, "superseded")
 
     def _note(self, row: Row | None) -> None:
         if row is None:
@@ -724,12 +785,14 @@ class Poster:
             self.hook("after_send", key)
             d.customer_id(number, result["Id"])
             self.outbox.confirm(key, result["Id"], number=number)
-        elif row.kind == "voucher":
+        elif is_voucher(row):  # a periodisation voucher or its reversal: no VAT codes
             body = d.resolve(row.payload, None)
             self.outbox.mark_sent(key)
             self.summary.sent += 1
             self.hook("before_send", key)
-            result = client.post("/vouchers", body, find_existing=lambda: d.find_voucher(key))
+            result = client.post(
+                "/vouchers", body, VOUCHER_PARAMS, find_existing=lambda: d.find_voucher(key)
+            )
             self.hook("after_send", key)
             self.outbox.confirm(
                 key, result["Id"], result["Id"], result.get("NumberAndNumberSeries")
@@ -773,8 +836,33 @@ class Poster:
 
 
 def is_voucher(row: Row) -> bool:
-    """A deferral/release voucher or its reversal (not a document's)."""
+    """A periodisation voucher or its reversal (not a document's)."""
     return "VoucherDate" in row.payload and "Voucher" not in row.payload
+
+
+def voucher_document_id(kind: str, entity: str, month: date) -> str:
+    """The outbox `document_id` of a periodisation voucher: `<kind>:<entity>:<YYYY-MM>`."""
+    return f"{kind}:{entity}:{month:%Y-%m}"
+
+
+def parse_voucher_document_id(document_id: str) -> tuple[str, str, date] | None:
+    """(kind, entity, first of the month) of a periodisation voucher's `document_id`."""
+    kind, _, rest = document_id.partition(":")
+    entity, _, month = rest.rpartition(":")
+    if kind not in payloads.PERIODISATION or not entity:
+        return None
+    try:
+        return kind, entity, date.fromisoformat(f"{month}-01")
+    except ValueError:
+        return None
+
+
+def _voucher_due(kind: str, month: date, until: date) -> bool:
+    """A voucher dated a month's last day is due once the month has ended before `until`
+    (its documents are in); one dated the first day once the month has started."""
+    if payloads.PERIODISATION[kind].dated == "last":
+        return payloads.month_end(month) < until
+    return month <= until
 
 
 def _moves_money(payload: dict) -> bool:

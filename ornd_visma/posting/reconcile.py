@@ -138,8 +138,13 @@ def reconcile(
         rows, by_voucher = {}, {}
         for key, doc, day, loc, voucher_id in _fetch(
             conn,
+            # documents and their reversals; a periodisation voucher's reversal is no
+            # document's (it moves revenue between months, not invoiced totals)
             """SELECT outbox_key, document_id, business_date, location, visma_voucher_id
-               FROM posting.outbox WHERE kind IN ('ledger_item', 'invoice', 'reversal')""",
+               FROM posting.outbox
+               WHERE kind IN ('ledger_item', 'invoice')
+                  OR (kind = 'reversal' AND reverses IN (SELECT outbox_key FROM posting.outbox
+                                                          WHERE kind <> 'voucher'))""",
         ):
             rows[key] = (doc, day, loc)
             if voucher_id:  # invoices: Visma books the voucher, our tag is on the invoice

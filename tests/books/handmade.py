@@ -13,7 +13,11 @@ import duckdb
 
 from ornd_visma.books.booking_accounting import build_booking_accounting
 from ornd_visma.books.invoice_lines import build_documents
-from ornd_visma.books.revenue import build_revenue_deferrals, build_revenue_schedule
+from ornd_visma.books.revenue import (
+    build_revenue_accruals,
+    build_revenue_deferrals,
+    build_revenue_schedule,
+)
 from ornd_visma.mapping import SANDBOX_MAPPING, Mapping, load_mapping
 from tests.books.warehouse import EVERYTHING, staged_warehouse
 
@@ -225,5 +229,6 @@ def books(
     build_documents(conn, mapping or load_mapping(SANDBOX_MAPPING), EVERYTHING, None, rounding)
     build_revenue_schedule(conn, EVERYTHING, None)
     build_revenue_deferrals(conn)
+    build_revenue_accruals(conn)
     build_booking_accounting(conn, as_of=as_of)
     return conn

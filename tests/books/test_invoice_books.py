@@ -70,6 +70,17 @@ def deferrals(conn) -> dict[tuple[date, int], tuple[D, D]]:
     }
 
 
+def accruals(conn) -> dict[tuple[date, int], tuple[D, D]]:
+    return {
+        (month, account): (accrued, reversed_)
+        for month, account, accrued, reversed_ in rows(
+            conn,
+            "SELECT month, account, sum(accrued), sum(reversed) FROM core.revenue_accruals "
+            "GROUP BY ALL",
+        )
+    }
+
+
 def membership(_id: str, plan: str, start: str, end: str | None = None, **kw) -> dict:
     return {
         "_id": _id,
@@ -671,3 +682,67 @@ def test_a_credit_note_carries_the_floor_of_the_line_it_credits(tmp_path):
         conn, load_mapping(SANDBOX_MAPPING), date(2026, 11, 1), date(2026, 12, 1), "whole_krona"
     )
     assert floors() == expected
+
+
+def test_printing_billed_in_arrears_is_accrued_in_its_month_and_never_moved_twice(tmp_path):
+    # The bill run of 1 Nov: printing used 10-20 Oct (billed in arrears), November's desk and
+    # December's desk (billed ahead), each 25 %.
+    invoice = document(
+        oid("70", 1),
+        [
+            # 500.00 x 25 % = 125.00
+            line("Printing Oct", "500.00", "SE25", "125.00", account="PRINTING",
+                 plan="PRINT-100", start="2026-10-10", end="2026-10-20"),
+            # 2495.00 x 25 % = 623.75, twice
+            line("Hot Desk Nov", "2495.00", "SE25", "623.75", start="2026-11-01",
+                 end="2026-11-30"),
+            line("Hot Desk Dec", "2495.00", "SE25", "623.75", start="2026-12-01",
+                 end="2026-12-31"),
+        ],
+        day="2026-11-01",
+    )  # fmt: skip
+    # A credit note of 3 Dec takes back 100.00 of the October printing (VAT 25.00).
+    note = document(
+        oid("70", 2),
+        [line("Credit: printing Oct", "100.00", "SE25", "25.00", account="PRINTING",
+              plan="PRINT-100", start="2026-10-10", end="2026-10-20")],
+        kind="creditNote",
+        day="2026-12-03",
+        credits=oid("70", 1),
+    )  # fmt: skip
+    conn = books(tmp_path / "wh.duckdb", {"payments": [invoice, note]})
+    # printing is recognised on its first day of use (10 Oct): October 500.00 - 100.00
+    assert by_month(conn, [oid("70", 1), oid("70", 2)]) == {
+        (3041, 2026, 10): D("400.00"),
+        (3001, 2026, 11): D("2495.00"),
+        (3001, 2026, 12): D("2495.00"),
+    }
+    # accrued at October's end: 500.00 (the invoice) - 100.00 (the credit note) = 400.00;
+    # reversed in each document's month: November +500.00, December -100.00
+    assert accruals(conn) == {
+        (date(2026, 10, 1), 3041): (D("400.00"), D("0.00")),
+        (date(2026, 11, 1), 3041): (D("0.00"), D("500.00")),
+        (date(2026, 12, 1), 3041): (D("0.00"), D("-100.00")),
+    }
+    # only December's desk is deferred (invoiced in November); the printing never is
+    assert deferrals(conn) == {
+        (date(2026, 11, 1), 3001): (D("2495.00"), D("0.00")),
+        (date(2026, 12, 1), 3001): (D("0.00"), D("2495.00")),
+    }
+    # the ledger books each document's net in its month; with the vouchers every month holds
+    # what was served in it: ledger - deferred + released + accrued - reversed
+    # Oct:      0.00 - 0 + 0 + 400.00 - 0 = 400.00 (3041)
+    # Nov: 5490.00 - 2495.00 + 0 + 0 - 500.00 = 2495.00 (3041 500.00 - 500.00 = 0)
+    # Dec: -100.00 - 0 + 2495.00 + 0 - (-100.00) = 2495.00 (3041 -100.00 + 100.00 = 0)
+    ledger = {(date(2026, 11, 1), 3041): D("500.00"), (date(2026, 11, 1), 3001): D("4990.00"),
+              (date(2026, 12, 1), 3041): D("-100.00")}  # fmt: skip
+    booked: dict = defaultdict(lambda: D("0.00"))
+    for key, amount in ledger.items():
+        booked[key] += amount
+    for key, (deferred, released) in deferrals(conn).items():
+        booked[key] += released - deferred
+    for key, (accrued, reversed_) in accruals(conn).items():
+        booked[key] += accrued - reversed_
+    served = {(date(y, m, 1), a): v for (a, y, m), v in by_month(conn, [oid("70", 1),
+              oid("70", 2)]).items()}  # fmt: skip
+    assert {k: v for k, v in booked.items() if v} == served

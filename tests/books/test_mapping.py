@@ -31,6 +31,7 @@ def test_example_loads_with_the_contract_keys():
     assert mapping.rounding_mode() == "whole_krona"
     assert (mapping.accounts.receivable, mapping.accounts.rounding) == (1510, 3740)
     assert mapping.accounts.deferred_revenue == 2970
+    assert (mapping.accrue_income, mapping.accounts.accrued_income) == (True, 1790)
     assert mapping.entities["main"].env_prefix == "VISMA"
     assert mapping.locations["STH"].cost_center_item == "STH"
     assert mapping.floors["STH/Plan 1"].cost_center_item == "STH-P1"
@@ -58,7 +59,9 @@ def test_defaults_of_a_minimal_file(tmp_path):
         "receivable": 1510,
         "rounding": 3740,
         "deferred_revenue": 2970,
+        "accrued_income": 1790,
     }
+    assert mapping.accrue_income is True  # K3: accrued income is posted unless turned off
     assert mapping.locations["STH"].entity == "main"
     assert mapping.vat["SE25"].percent == Decimal(25)
 
@@ -81,6 +84,8 @@ def test_defaults_of_a_minimal_file(tmp_path):
         (MINIMAL + "  - {account: 3001, revenue_class: other}\n", "revenue.1"),
         (MINIMAL + "posting_mode: invoices\n", "revenue 0"),
         (MINIMAL + "entities: {main: {env_prefix: visma-lower}}\n", "entities.main.env_prefix"),
+        (MINIMAL + "accrue_income: sometimes\n", "accrue_income"),
+        (MINIMAL + "accrue_incomes: false\n", "accrue_incomes"),
     ],
 )
 def test_a_bad_file_raises_naming_the_key(tmp_path, text, key):
@@ -90,6 +95,13 @@ def test_a_bad_file_raises_naming_the_key(tmp_path, text, key):
     message = str(raised.value)
     assert str(path) in message
     assert key in message, message
+
+
+def test_a_k2_operator_turns_accruals_off(tmp_path):
+    mapping = load_mapping(
+        write(tmp_path, MINIMAL + "accrue_income: false\naccounts: {accrued_income: 1799}\n")
+    )
+    assert (mapping.accrue_income, mapping.accounts.accrued_income) == (False, 1799)
 
 
 def test_unreadable_and_non_yaml_files(tmp_path):

@@ -242,6 +242,28 @@ def test_deferrals_are_the_schedule_served_after_the_invoice_month(warehouse):
     assert sum(deferred.values()) > Decimal(100_000)
 
 
+def test_accruals_are_the_schedule_served_before_the_invoice_month(warehouse):
+    """Recomputed here from the schedule rows: accrued per service month, reversed per
+    invoice month, for service months before the invoice month."""
+    accrued, reversed_ = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
+    for entity, account, cc1, cc2, invoiced, served, amount in query(
+        warehouse,
+        """SELECT entity, account, cost_center_item_1, cost_center_item_2, invoice_date,
+                  service_date, amount FROM core.revenue_schedule""",
+    ):
+        if (served.year, served.month) < (invoiced.year, invoiced.month):
+            accrued[(entity, served.replace(day=1), account, cc1, cc2)] += amount
+            reversed_[(entity, invoiced.replace(day=1), account, cc1, cc2)] += amount
+    rows = query(
+        warehouse,
+        """SELECT entity, month, account, cost_center_item_1, cost_center_item_2, accrued,
+                  reversed FROM core.revenue_accruals""",
+    )
+    assert {r[:5]: r[5] for r in rows if r[5]} == {k: v for k, v in accrued.items() if v}
+    assert {r[:5]: r[6] for r in rows if r[6]} == {k: v for k, v in reversed_.items() if v}
+    assert sum(accrued.values()) == sum(reversed_.values()) > 0  # fees billed in arrears
+
+
 def test_every_booking_occurrence_is_accounted_for(dataset, warehouse):
     """Checked against bookings.json and payments.json directly: one row per occurrence
     (COUNT of the weekly rule), fee rows point at the invoice whose line bills the fee,

@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS core.invoice_lines (
 CREATE TABLE IF NOT EXISTS core.revenue_deferrals (
     entity VARCHAR, month DATE, account INTEGER, cost_center_item_1 VARCHAR,
     cost_center_item_2 VARCHAR, deferred DECIMAL(18,2), released DECIMAL(18,2));
+CREATE TABLE IF NOT EXISTS core.revenue_accruals (
+    entity VARCHAR, month DATE, account INTEGER, cost_center_item_1 VARCHAR,
+    cost_center_item_2 VARCHAR, accrued DECIMAL(18,2), reversed DECIMAL(18,2));
 CREATE TABLE IF NOT EXISTS staging.companies (id VARCHAR, name VARCHAR, location VARCHAR,
     payload VARCHAR);
 CREATE TABLE IF NOT EXISTS staging.members (id VARCHAR, name VARCHAR, location VARCHAR,
@@ -60,6 +63,8 @@ class Line:
     location: str = "STH"
     article: str = "MEMBERSHIP"
     quantity: Decimal = Decimal(1)
+    served: tuple[date, date] | None = None  # service period; default the document's day
+    recognition: str = "period"
 
     @property
     def vat(self) -> Decimal:
@@ -120,7 +125,8 @@ class Books:
         location = LOCATIONS[lines[0].location]
         content = json.dumps(
             [ident, number, customer, str(day), entity, status,
-             [(ln.account, str(ln.net), str(ln.percent), ln.location) for ln in lines], credit],
+             [(ln.account, str(ln.net), str(ln.percent), ln.location,
+               *([str(ln.served)] if ln.served else [])) for ln in lines], credit],
         )  # fmt: skip
         revision = hashlib.sha256(content.encode()).hexdigest()
         self.conn.execute("DELETE FROM core.documents WHERE document_id = ?", [ident])
@@ -136,11 +142,12 @@ class Books:
             code, vat_account, treatment = VAT[line.percent]
             self.conn.execute(
                 "INSERT INTO core.invoice_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, "
-                "'membership', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, 'period', true, ?)",
+                "'membership', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, true, ?)",
                 [ident, no, number, "creditNote" if credit else "invoice", customer, day,
-                 day, day, LOCATIONS[line.location], f"Line {no}", line.quantity * sign,
-                 line.net * sign, line.percent, line.vat * sign, treatment, line.account,
-                 line.article, code, vat_account, line.location, entity, day],
+                 *(line.served or (day, day)), LOCATIONS[line.location], f"Line {no}",
+                 line.quantity * sign, line.net * sign, line.percent, line.vat * sign,
+                 treatment, line.account, line.article, code, vat_account, line.location,
+                 entity, line.recognition, day],
             )  # fmt: skip
         self.conn.execute("DELETE FROM staging.payments WHERE id = ?", [ident])
         self.conn.execute(

@@ -517,3 +517,21 @@ def test_what_get_answers_can_be_put_back(api, co):
     fetched = api.get(f"/customerinvoicedrafts/{draft['Id']}").json()
     again = dec(api.put(f"/customerinvoicedrafts/{draft['Id']}", json=fetched), 200)
     assert again["TotalAmount"] == D("13") and len(again["Rows"]) == 2
+
+
+def test_use_default_vat_codes_false_books_a_row_without_a_code_without_one(api, co):
+    # a deferral-like voucher: debit 3001 1000.00, credit 2970 1000.00
+    body = voucher_body([(3001, 1000, None), (2970, None, 1000)], day="2026-05-31")
+    default = dec(api.post("/vouchers", json=body))
+    assert default["Rows"][0]["VatCodeAndPercent"] == "10 (25%)"  # 3001's own code
+    none = dec(api.post("/vouchers", params={"useDefaultVatCodes": "false"}, json=body))
+    assert [r["VatCodeId"] for r in none["Rows"]] == [None, None]
+    assert [r["VatCodeAndPercent"] for r in none["Rows"]] == [None, None]
+    # a code named on the row is kept (and must exist)
+    code_10 = default["Rows"][0]["VatCodeId"]
+    body["Rows"][0]["VatCodeId"] = code_10
+    named = dec(api.post("/vouchers", params={"useDefaultVatCodes": "false"}, json=body))
+    assert [r["VatCodeId"] for r in named["Rows"]] == [code_10, None]
+    body["Rows"][0]["VatCodeId"] = "00000000-0000-0000-0000-000000000001"
+    unknown = api.post("/vouchers", params={"useDefaultVatCodes": "false"}, json=body)
+    assert unknown.status_code == 400 and unknown.json()["ErrorCode"] == 3000

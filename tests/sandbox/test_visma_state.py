@@ -122,3 +122,35 @@ def test_inspect_state_while_the_server_runs(tmp_path):
         state = inspect_state(tmp_path)
         assert [c["CustomerNumber"] for c in state["customers"]] == ["LIVE"]
         assert isinstance(httpx.get(f"{sim.url}/_sandbox/stats").json()["total"], int)
+
+
+def test_inspect_state_per_month_and_vat_code(tmp_path):
+    with harness(tmp_path) as sim:
+        api = sim.client()
+        # May: a sale of 1000.00 on 3001 (code 10) with 250.00 VAT on 2611
+        sale = voucher_body(
+            [(1510, 1250, None), (3001, None, 1000), (2611, None, 250)], "2026-05-10"
+        )
+        ok(api.post("/vouchers", json=sale))
+        # its deferral to June without VAT codes: debit 3001 / credit 2970 1000.00 on 31 May,
+        # the release on 1 June the other way
+        deferral = voucher_body([(3001, 1000, None), (2970, None, 1000)], "2026-05-31")
+        release = voucher_body([(2970, 1000, None), (3001, None, 1000)], "2026-06-01")
+        for body in (deferral, release):
+            ok(api.post("/vouchers", params={"useDefaultVatCodes": "false"}, json=body))
+        # and a June voucher posted with the default flags: 3001 takes code 10
+        june = voucher_body([(1930, 400, None), (3001, None, 400)], "2026-06-20")
+        ok(api.post("/vouchers", json=june))
+    totals = json.loads(json.dumps(inspect_state(tmp_path)), parse_float=Decimal)["totals"]
+    # the VAT return's view: May base 1000.00 and VAT 250.00 from the sale (the deferral has
+    # no code); June base 400.00 (the default-flag voucher), VAT 0
+    assert totals["vat_codes_by_month"] == {
+        "2026-05": {"10": {"base": D("1000"), "vat": D("250")}},
+        "2026-06": {"10": {"base": D("400"), "vat": D("0")}},
+    }
+    # revenue by period: May 3001 credit 1000 - debit 1000 = 0; June 1000 + 400 = 1400
+    months = totals["accounts_by_month"]
+    assert months["2026-05"]["3001"]["balance"] == D("0")
+    assert months["2026-06"]["3001"]["balance"] == D("-1400")
+    assert months["2026-05"]["2970"]["balance"] == D("-1000")
+    assert months["2026-06"]["2970"]["balance"] == D("1000")

@@ -8,9 +8,15 @@ debit or a credit amount, not both; amounts have at most two decimals and are no
 CreditAmount, "The voucher must have balanced debit and credit amounts") and the voucher moves
 money (all-zero → 2000); cost center items and projects as in `rules`.
 
-`useDefaultVatCodes=true` (default): each row's VatCodeId comes from its account;
-`false`: a given VatCodeId must exist. `useAutomaticVatCalculation=true`: rows on an account
-with a VAT code carry gross amounts, split into net plus a VAT row on the code's account.
+`useDefaultVatCodes=true` (default): each row's VatCodeId comes from its account (a VatCodeId
+in the request is ignored); `false`: the rows' own VatCodeId, which must exist, and a row
+without one carries **no** VAT code, whatever its account's default. The reference says only
+"Set to false and override default vatcodes on all rows in the request"; taking the rows as
+given (null included) is the most likely reading, and it is how a voucher books revenue
+without a VAT base: a periodisation voucher (deferral, release, accrual) on 3001 must not move
+the momsdeklaration's boxes, which follow the invoices. `useAutomaticVatCalculation=true`: rows
+on an account with a VAT code carry gross amounts, split into net plus a VAT row on the
+code's account (a row without a code is left as it is).
 Numbering: `NumberAndNumberSeries` is series + running number per fiscal year; the default
 series is "A" for vouchers a client posts and "B" for customer invoices the simulator books;
 `NumberSeries` is honoured only with `useDefaultVoucherSeries=false`.
@@ -126,11 +132,7 @@ def _row(
             "DebitAndCredit",
         )
     rules.check_dimensions(store, row, field, day, account)
-    vat_code_id = account.get("VatCodeId")
-    if not use_default_vat_codes and row.get("VatCodeId"):
-        vat_code_id = row["VatCodeId"].lower()
-        if store.get("vatcodes", vat_code_id) is None:
-            raise not_found("VAT code", vat_code_id, f"{field}VatCodeId")
+    vat_code_id = _vat_code(store, account, row, field, use_default_vat_codes)
     out = {
         "AccountNumber": number,
         "AccountDescription": account["Name"],
@@ -152,6 +154,21 @@ def _row(
     if not automatic_vat:
         return [out]
     return _split_vat(store, year, out, field)
+
+
+def _vat_code(
+    store: Store, account: dict[str, Any], row: dict[str, Any], field: str, use_default: bool
+) -> str | None:
+    """The row's VAT code: its account's by default; with `useDefaultVatCodes=false` the
+    row's own, none when it names none (see the module docstring)."""
+    if use_default:
+        return account.get("VatCodeId")
+    if not row.get("VatCodeId"):
+        return None
+    vat_code_id = str(row["VatCodeId"]).lower()
+    if store.get("vatcodes", vat_code_id) is None:
+        raise not_found("VAT code", vat_code_id, f"{field}VatCodeId")
+    return vat_code_id
 
 
 def _split_vat(

@@ -9,11 +9,17 @@
        "cost_center_items": {"<id>": {"name", "short_name", "cost_center", "debit",
                                       "credit", "balance"}},
        "vat_codes": {"10": {"description", "rate", "base", "vat"}},  # credit - debit
+       "vat_codes_by_month": {"2026-10": {"10": {"base", "vat"}}},
+       "accounts_by_month": {"2026-10": {"3001": {"debit", "credit", "balance"}}},
        "debit", "credit", "balanced"}}
 
-Per VAT code, `base` sums the rows on accounts carrying the code (the revenue) and `vat` the
-rows on the code's VAT account, both as credit minus debit (sales positive, credits negative).
-Amounts are JSON numbers with at most two decimals.
+Per VAT code, `base` sums the rows carrying the code (the revenue) and `vat` the rows on the
+code's VAT account, both as credit minus debit (sales positive, credits negative); a row's
+code is the one Visma stored on it (`VatCodeId`), so a voucher posted with
+`useDefaultVatCodes=false` and no code moves no base. `vat_codes_by_month` is the same per
+month of the voucher date (the VAT return's view: base and VAT of one period must come from
+the same invoices), `accounts_by_month` the accounts per month (revenue by period). Amounts
+are JSON numbers with at most two decimals.
 """
 
 from collections import defaultdict
@@ -43,8 +49,15 @@ def inspect_store(store: Store) -> dict[str, Any]:
     codes = {c["Id"]: c for c in store.all("vatcodes")}
     per_item: dict[str, dict[str, Any]] = {}
     per_code: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"base": ZERO, "vat": ZERO})
+    per_month_code: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: {"base": ZERO, "vat": ZERO})
+    )
+    per_month_account: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: {"debit": ZERO, "credit": ZERO})
+    )
     total_debit = total_credit = ZERO
     for voucher in vouchers:
+        month = str(voucher.get("VoucherDate") or "")[:7]
         for row in voucher.get("Rows") or []:
             number = str(row["AccountNumber"])
             debit, credit = amount(row.get("DebitAmount")), amount(row.get("CreditAmount"))
@@ -55,6 +68,9 @@ def inspect_store(store: Store) -> dict[str, Any]:
             )
             entry["debit"] += debit
             entry["credit"] += credit
+            monthly = per_month_account[month][number]
+            monthly["debit"] += debit
+            monthly["credit"] += credit
             for slot in (1, 2, 3):
                 item_id = row.get(f"CostCenterItemId{slot}")
                 if not item_id:
@@ -78,7 +94,16 @@ def inspect_store(store: Store) -> dict[str, Any]:
                 related = (code.get("RelatedAccounts") or {}).get("AccountNumber1")
                 part = "vat" if related and int(number) == int(related) else "base"
                 per_code[code["Code"]][part] += credit - debit
-    for bucket in [*accounts.values(), *per_item.values()]:
+                per_month_code[month][code["Code"]][part] += credit - debit
+    monthly_accounts = {
+        month: dict(sorted(by_account.items(), key=lambda kv: int(kv[0])))
+        for month, by_account in sorted(per_month_account.items())
+    }
+    for bucket in [
+        *accounts.values(),
+        *per_item.values(),
+        *(b for by_account in monthly_accounts.values() for b in by_account.values()),
+    ]:
         bucket["balance"] = bucket["debit"] - bucket["credit"]
     vat_codes = {}
     for code in sorted(codes.values(), key=lambda c: c["Code"]):
@@ -111,6 +136,11 @@ def inspect_store(store: Store) -> dict[str, Any]:
         "accounts": dict(sorted(accounts.items(), key=lambda kv: int(kv[0]))),
         "cost_center_items": per_item,
         "vat_codes": vat_codes,
+        "vat_codes_by_month": {
+            month: dict(sorted(codes_of.items()))
+            for month, codes_of in sorted(per_month_code.items())
+        },
+        "accounts_by_month": monthly_accounts,
         "debit": total_debit,
         "credit": total_credit,
         "balanced": total_debit == total_credit,
@@ -133,6 +163,8 @@ def inspect_state(state_dir: Path) -> dict[str, Any]:
                 "accounts": {},
                 "cost_center_items": {},
                 "vat_codes": {},
+                "vat_codes_by_month": {},
+                "accounts_by_month": {},
                 "debit": 0,
                 "credit": 0,
                 "balanced": True,
