@@ -114,7 +114,9 @@ def read_visma_vat(
 
 
 def _unsettled(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
-    outbox = "posting.outbox" if table_exists(conn, "posting.outbox") else NO_OUTBOX
+    outbox = (
+        "SELECT * FROM posting.outbox" if table_exists(conn, "posting.outbox") else NO_OUTBOX
+    )
     conn.execute(f"CREATE OR REPLACE TEMP VIEW _vat_outbox AS {outbox}")
     conn.execute(UNSETTLED_SQL)
     return conn.execute(
