@@ -11,11 +11,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets import ALL_ASSETS, JOBS, SCHEDULES, SENSORS
+from assets import ALL_ASSETS, ALL_CHECKS, JOBS, SCHEDULES, SENSORS
 from resources import build_resources
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=SENSORS,

@@ -30,6 +30,12 @@ from ornd_visma.marts.build import rebuild
 from ornd_visma.marts.revenue import table_exists
 from ornd_visma.vat.boxes import BOX_NAMES, box_kind, code_boxes, line_boxes
 
+POLICY = (
+    "Boxes by Visma VAT code (ornd_visma/vat/boxes.py): 25/12/6 % to base 05 and VAT 10/11/12, "
+    "reverse charge to 39, exempt and 0 % to 42, overrides per `vat.<tax rate>.base_box`/"
+    "`vat_box` (08 for rent under frivillig skattskyldighet); the month of the invoice date "
+    "(faktureringsmetoden); ready documents only; declared in whole kronor, öre dropped."
+)
 READY_LINES = """
     SELECT l.entity, l.document_id, l.invoice_date, l.account, l.vat_code, l.vat_treatment,
            l.vat_percent, l.net_amount, l.vat_amount
