@@ -125,11 +125,16 @@ def _unsettled(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
     ).fetchall()
 
 
-def books_side(conn: duckdb.DuckDBPyConnection, mapping: Mapping):
+PerEntity = dict[str, dict[Key, Decimal]]
+
+
+def books_side(
+    conn: duckdb.DuckDBPyConnection, mapping: Mapping
+) -> tuple[PerEntity, PerEntity, list[tuple]]:
     """The mart per (entity, month, box), the part of it in unsettled documents, and the
     unsettled documents (id, number, state, reason)."""
-    books: dict[str, dict[Key, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    aside: dict[str, dict[Key, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    books: PerEntity = defaultdict(lambda: defaultdict(lambda: ZERO))
+    aside: PerEntity = defaultdict(lambda: defaultdict(lambda: ZERO))
     if not table_exists(conn, "marts.vat_return_monthly"):
         return books, aside, []
     for entity, month, box, amount in conn.execute(
@@ -175,7 +180,7 @@ def reconcile_vat_return(
         has_outbox = table_exists(conn, "posting.outbox")
         outbox, by_voucher = document_rows(conn) if has_outbox else ({}, {})
         documents = {d for d, *_ in unsettled}
-        keys = {key for key, (doc, *_) in outbox.items() if doc in documents}
+        aside_keys = {key for key, (doc, *_) in outbox.items() if doc in documents}
         skip = {mapping.accounts.receivable, mapping.accounts.rounding}
         for entity in sorted(books):
             client = clients.get(entity)
@@ -185,15 +190,15 @@ def reconcile_vat_return(
             since = min(month for month, _box in books[entity])
             try:
                 visma[entity] = read_visma_vat(
-                    client, boxes_of, since, unsettled_keys=keys, by_voucher=by_voucher,
+                    client, boxes_of, since, unsettled_keys=aside_keys, by_voucher=by_voucher,
                     skip_accounts=skip,
                 )  # fmt: skip
             except errors as error:
                 result.unreadable[entity] = f"{type(error).__name__}: {error}"
     for entity in sorted(books):
         v = visma.get(entity)
-        keys = set(books[entity]) | (set(v.boxes) | set(v.set_aside) if v else set())
-        for month, box in sorted(keys):
+        box_keys = set(books[entity]) | (set(v.boxes) | set(v.set_aside) if v else set())
+        for month, box in sorted(box_keys):
             b, b_aside = books[entity][(month, box)], aside[entity][(month, box)]
             row = {
                 "entity": entity, "month": month, "box": box,

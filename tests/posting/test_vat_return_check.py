@@ -156,3 +156,19 @@ def test_an_unreachable_company_fails_the_check_and_a_dry_run_reads_nothing(book
     assert {r["visma"] for r in dry.rows} == {None}
     # nothing posted: every document is listed as not in Visma
     assert len(dry.not_in_visma) == 3
+
+
+def test_invoice_mode_is_read_through_the_vouchers_visma_books(books, sim, tmp_path, mapping):
+    from tests.posting.test_modes import make_articles
+
+    mapping = mapping.model_copy(update={"posting_mode": "invoices"})
+    office = Line(3911, D("333.33"), D(0), article="OFFICE")
+    books.document("d1", "000001-STH", "c1", date(2026, 6, 10), [Line(3001, D("1000.00")), office])
+    with make_client(sim, tmp_path / "tokens") as client:
+        make_articles(client)
+        assert Poster(books.conn, mapping, {"main": client}).run(*JUNE).failed == []
+        result = check(books, mapping, client)
+    assert result.passed, result.mismatches
+    assert {box: r["visma"] for (_, box), r in by_box(result).items()} == {
+        "05": D("1000.00"), "10": D("250.00"), "42": D("333.33"),  # 25 % of 1000.00 = 250.00
+    }  # fmt: skip
