@@ -17,6 +17,8 @@ pending), or that Visma holds more than once.
   a bucket where OfficeRnD ≠ the warehouse is a books mismatch; documents whose current
   revision is not in Visma are listed as **missing** (with the hold reason or Visma's
   error), and a document whose ledger item or voucher Visma holds twice as a **duplicate**.
+* The reading of Visma (`visma_vouchers`, `vat_codes`, `voucher_rows`, `document_rows`,
+  `voucher_key`) is shared with the VAT return's check (`ornd_visma/vat/reconcile.py`).
 """
 
 from collections import defaultdict
