@@ -10,12 +10,14 @@ from assets.books import (
 from assets.extract import officernd_raw
 from assets.jobs import books_job, daily_schedule
 from assets.marts import (
+    MART_CHECKS,
     customer_lifetime,
     margin,
     mrr_report_in_visma,
     occupancy,
     recurring_revenue,
     revenue,
+    vat_return,
 )
 from assets.partitions import daily_partitions
 from assets.posting import visma_deferral_vouchers, visma_postings
@@ -37,13 +39,16 @@ ALL_ASSETS = [
     revenue,
     customer_lifetime,
     margin,
+    vat_return,
     visma_postings,
     visma_deferral_vouchers,
     mrr_report_in_visma,
     warehouse_snapshot,
 ]
+# Asset checks defined apart from their asset (they read what a later asset wrote).
+ALL_CHECKS = [*MART_CHECKS]
 JOBS = [books_job]
 SCHEDULES = [daily_schedule]
 SENSORS = [late_changes, run_failures]
 
-__all__ = ["ALL_ASSETS", "JOBS", "SCHEDULES", "SENSORS", "daily_partitions"]
+__all__ = ["ALL_ASSETS", "ALL_CHECKS", "JOBS", "SCHEDULES", "SENSORS", "daily_partitions"]

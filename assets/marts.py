@@ -1,6 +1,6 @@
-"""The marts (issue 7): MRR, its movements and KPIs, occupancy, revenue per m² and per desk.
-Unpartitioned, rebuilt whole from staging and `core.revenue_schedule` after every run; charts
-of each in the materialization metadata."""
+"""The marts (issue 7): MRR, its movements and KPIs, occupancy, revenue per m² and per desk,
+the VAT return. Unpartitioned, rebuilt whole from staging and `core` after every run; charts
+of each in the materialization metadata; the VAT return checked against what Visma holds."""
 
 import base64
 from contextlib import ExitStack
@@ -12,8 +12,8 @@ import httpx
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from assets.books import DOCUMENTS, REVENUE_SCHEDULE
-from assets.posting import DRY_RUN_TAG
+from assets.books import DOCUMENTS, INVOICE_LINES, REVENUE_SCHEDULE
+from assets.posting import DRY_RUN_TAG, POSTINGS
 from assets.posting import VOUCHERS as DEFERRAL_VOUCHERS
 from assets.staging import staging_key
 from ornd_visma.config import hotdesk_coefficient_setting
@@ -26,7 +26,11 @@ from ornd_visma.marts.mrr import build_mrr
 from ornd_visma.marts.occupancy import CONVENTIONS, build_occupancy, hotdesk_coefficient
 from ornd_visma.marts.report import attach_report, ensure_log, month_voucher, report_png
 from ornd_visma.marts.revenue import build_revenue
+from ornd_visma.marts.vat_return import POLICY as VAT_POLICY
+from ornd_visma.marts.vat_return import build_vat_return
 from ornd_visma.officernd.collections import collection
+from ornd_visma.posting.reconcile import markdown
+from ornd_visma.vat.reconcile import VatReconciliation, reconcile_vat_return
 from ornd_visma.visma import VismaApiError, VismaAuthError, VismaUnavailable
 from resources.mapping import MappingResource
 from resources.visma import VismaResource
@@ -47,6 +51,9 @@ REVENUE_DAILY, REVENUE_MONTHLY = map(mart_key, ("revenue_daily", "revenue_monthl
 CUSTOMER_LIFETIME = mart_key("customer_lifetime")
 MARGIN_MONTHLY = mart_key("margin_monthly")
 REPORT_ATTACHMENTS = mart_key("report_attachments")
+VAT_RETURN_MONTHLY = mart_key("vat_return_monthly")
+# Checks, by name.
+VAT_RETURN_MATCHES_VISMA = "vat_return_matches_visma"
 VISMA_ERRORS = (VismaUnavailable, VismaApiError, VismaAuthError, httpx.HTTPError, OSError)
 
 
@@ -263,7 +270,83 @@ def customer_lifetime(config: MartsConfig, warehouse: DuckDBResource):
     )
 
 
-def _dry(context: dg.AssetExecutionContext) -> bool:
+@dg.multi_asset(
+    specs=[_spec(VAT_RETURN_MONTHLY, [DOCUMENTS, INVOICE_LINES], VAT_POLICY)], pool="duckdb"
+)
+def vat_return(warehouse: DuckDBResource, mapping: MappingResource):
+    """The momsdeklaration per Visma company and month from the ready invoices and credit
+    notes: each box's base or output VAT to the öre, and the whole kronor declared."""
+    with warehouse.get_connection() as conn:
+        summary = build_vat_return(conn, mapping.load())
+        metadata = _table_metadata(conn, "vat_return_monthly", "month DESC, entity, box", 20)
+    yield dg.MaterializeResult(
+        asset_key=VAT_RETURN_MONTHLY,
+        metadata={
+            **metadata,
+            "books_present": summary.books_present,
+            "months": summary.months,
+            "output_vat_sek": str(summary.output_vat),
+        },
+    )
+
+
+def _vat_check_result(result: VatReconciliation) -> dg.AssetCheckResult:
+    if result.unreadable:
+        verdict = "Visma not read for " + ", ".join(sorted(result.unreadable))
+    elif result.mismatches:
+        verdict = f"{len(result.mismatches)} boxes differ between Visma and the books"
+    elif not result.visma_read:
+        verdict = "dry run: Visma not read"
+    else:
+        verdict = "Visma's VAT return equals the books' in every box, to the öre"
+    if result.not_in_visma:
+        verdict += f"; {len(result.not_in_visma)} documents not in Visma, set aside"
+    return dg.AssetCheckResult(
+        check_name=VAT_RETURN_MATCHES_VISMA,
+        asset_key=VAT_RETURN_MONTHLY,
+        passed=result.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=verdict,
+        metadata={
+            "visma_read": result.visma_read,
+            "unreadable_entities": dict(result.unreadable),
+            "boxes": len(result.rows),
+            "mismatches": dg.MetadataValue.md(markdown(result.mismatches)),
+            "vat_return": dg.MetadataValue.md(markdown(result.rows, limit=80)),
+            "not_in_visma": dg.MetadataValue.md(markdown(result.not_in_visma)),
+            "other_vat_codes_in_visma": dg.MetadataValue.md(markdown(result.other_codes)),
+            "held_in_books": result.held_in_books,
+        },
+    )
+
+
+@dg.asset_check(
+    asset=VAT_RETURN_MONTHLY,
+    name=VAT_RETURN_MATCHES_VISMA,
+    description="Per entity, month and momsdeklaration box, to the öre: the VAT return Visma "
+    "holds (every voucher, read back through its API, by VAT code) equals the books' "
+    "(marts.vat_return_monthly); documents not in Visma (held, failed, pending, a correction "
+    "half-way) are set aside on both sides and listed with the reason. Fails when a box "
+    "differs or a Visma company cannot be read.",
+    additional_deps=[POSTINGS, DEFERRAL_VOUCHERS],
+    pool="duckdb",
+)
+def vat_return_matches_visma(
+    context: dg.AssetCheckExecutionContext,
+    warehouse: DuckDBResource,
+    mapping: MappingResource,
+    visma: VismaResource,
+) -> dg.AssetCheckResult:
+    the_mapping = mapping.load()
+    with warehouse.get_connection() as conn, ExitStack() as stack:
+        clients = None if _dry(context) else visma.clients(the_mapping, stack)
+        result = reconcile_vat_return(conn, the_mapping, clients, errors=VISMA_ERRORS)
+    for entity, why in result.unreadable.items():
+        context.log.error(f"VAT return not checked in {entity}: {why}")
+    return _vat_check_result(result)
+
+
+def _dry(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> bool:
     return context.run.tags.get(DRY_RUN_TAG, "false").lower() == "true"
 
 
@@ -385,7 +468,8 @@ def mrr_report_in_visma(
     )
 
 
-MART_ASSETS = [recurring_revenue, occupancy, revenue, customer_lifetime, margin]
+MART_ASSETS = [recurring_revenue, occupancy, revenue, customer_lifetime, margin, vat_return]
+MART_CHECKS = [vat_return_matches_visma]
 # The Visma side effect comes after the snapshot's inputs: not in MART_KEYS's tables.
 REPORT_ASSETS = [mrr_report_in_visma]
 MART_KEYS = [key for a in MART_ASSETS for key in a.keys]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets import ALL_ASSETS, JOBS, SCHEDULES, SENSORS
+from assets import ALL_ASSETS, ALL_CHECKS, JOBS, SCHEDULES, SENSORS
 from ornd_visma.config import warehouse_path
 from ornd_visma.progress import Progress
 from ornd_visma.runlock import exclusive
@@ -52,6 +52,7 @@ def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=SENSORS,

@@ -23,6 +23,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ornd_visma.vat.boxes import BaseBox, VatBox
+
 PostingMode = Literal["ledger", "invoices"]
 OnChange = Literal["correct", "hold"]
 Rounding = Literal["whole_krona", "none"]
@@ -110,6 +112,10 @@ class VatMap(_Strict):
     percent: Decimal = Field(ge=0, le=100)
     vat_account: int | None = None
     treatment: VatTreatment | None = None  # default: standard above 0 %, zero at 0 %
+    # momsdeklaration boxes of this entry's Visma code, when not the default
+    # (ornd_visma/vat/boxes.py): e.g. base_box "08" for rent under frivillig skattskyldighet
+    base_box: BaseBox | None = None
+    vat_box: VatBox | None = None
 
     @model_validator(mode="after")
     def _account_when_taxed(self) -> "VatMap":
@@ -117,6 +123,8 @@ class VatMap(_Strict):
             raise ValueError(f"a {self.percent} % VAT rate needs a vat_account")
         if self.percent > 0 and self.treatment not in (None, "standard"):
             raise ValueError(f"treatment {self.treatment} cannot have {self.percent} % VAT")
+        if self.percent == 0 and self.vat_box is not None:
+            raise ValueError(f"vat_box {self.vat_box} on a 0 % rate: there is no VAT to declare")
         return self
 
     @property

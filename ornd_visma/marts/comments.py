@@ -197,6 +197,28 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    "vat_return_monthly": (
+        "The VAT return (momsdeklaration) per Visma company and month from the books: one row "
+        "per box the ready invoices and credit notes touch, in the month of their invoice date "
+        "(faktureringsmetoden); credit notes negative. Box rules: ornd_visma/vat/boxes.py.",
+        {
+            "entity": "The mapping's Visma company",
+            "month": "First day of the month declared",
+            "box": (
+                "Momsdeklaration box (ruta): 05 taxable sales, 08 rent under voluntary tax "
+                "liability, 10/11/12 output VAT 25/12/6 %, 35/36 goods to the EU / outside "
+                "it, 39 services to EU businesses (reverse charge), 40 services abroad, 42 "
+                "other sales (exempt, 0 %)"
+            ),
+            "box_name": "The box's name on Skatteverket's form",
+            "kind": "base (a net amount) or vat (output VAT)",
+            "amount": "DECIMAL(18,2) SEK to the öre, signed (credit notes lower it)",
+            "declared": "BIGINT whole kronor as declared: amount with the öre dropped",
+            "vat_codes": "The Visma VAT codes whose lines land in the box",
+            "documents": "Invoices and credit notes contributing",
+            "lines": "Invoice and credit-note lines contributing",
+        },
+    ),
     "report_attachments": (
         "The monthly MRR reports attached to the month's voucher in Visma, one row per link "
         "made (what makes the attachment happen once).",

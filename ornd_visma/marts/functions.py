@@ -1,4 +1,4 @@
-"""Exact division for the marts' SQL.
+"""Exact division for the marts' SQL, and the VAT return's whole-krona rule.
 
 DuckDB divides DECIMALs in DOUBLE; a ratio of money must not go through a float. These rules
 divide `Decimal`s and round half up (as `ornd_visma.money` does), and `registered` lends them
@@ -11,6 +11,9 @@ to a connection as SQL functions for the duration of a build:
 
 Both give NULL when either side is NULL or `b` is zero: a rate over nothing is undefined,
 not zero.
+
+* `declared_kronor(amount)` → `BIGINT`: a momsdeklaration box in whole kronor, öre dropped
+  (`ornd_visma.vat.boxes.declared_kronor`).
 """
 
 from collections.abc import Iterator
@@ -18,6 +21,8 @@ from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
+
+from ornd_visma.vat.boxes import declared_kronor
 
 MONEY_PLACES = 2
 RATIO_PLACES = 6
@@ -48,7 +53,7 @@ def fine_div(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 
 @contextmanager
 def registered(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """`conn` with `money_div` and `ratio_div` as SQL functions, removed again on exit."""
+    """`conn` with these functions, removed again on exit."""
     wide = duckdb.decimal_type(38, 10)
     functions = {
         "money_div": (money_div, duckdb.decimal_type(18, MONEY_PLACES)),
@@ -57,8 +62,12 @@ def registered(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     }
     for name, (function, returns) in functions.items():
         conn.create_function(name, function, [wide, wide], returns, null_handling="special")
+    money = duckdb.decimal_type(18, MONEY_PLACES)
+    conn.create_function(
+        "declared_kronor", declared_kronor, [money], "BIGINT", null_handling="special"
+    )
     try:
         yield conn
     finally:
-        for name in functions:
+        for name in [*functions, "declared_kronor"]:
             conn.remove_function(name)

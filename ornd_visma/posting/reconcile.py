@@ -17,6 +17,8 @@ pending), or that Visma holds more than once.
   a bucket where OfficeRnD ≠ the warehouse is a books mismatch; documents whose current
   revision is not in Visma are listed as **missing** (with the hold reason or Visma's
   error), and a document whose ledger item or voucher Visma holds twice as a **duplicate**.
+* The reading of Visma (`visma_vouchers`, `vat_codes`, `voucher_rows`, `document_rows`,
+  `voucher_key`) is shared with the VAT return's check (`ornd_visma/vat/reconcile.py`).
 """
 
 from collections import defaultdict
@@ -63,22 +65,110 @@ def _fetch(conn: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None
     return conn.execute(sql, params or []).fetchall()
 
 
+@dataclass(frozen=True)
+class VatCode:
+    """One of Visma's VAT codes: its `Code` ("10"), rate in percent, and VAT account."""
+
+    code: str
+    percent: Decimal
+    account: int | None  # RelatedAccounts.AccountNumber1 (2611 …); None for 0 % / exempt
+
+
+@dataclass(frozen=True)
+class VoucherRow:
+    """A voucher row as the reconciliations read it: the amount signed from the revenue
+    side (credit − debit), and the VAT code Visma gave it (None: none)."""
+
+    account: int
+    amount: Decimal
+    vat_code: VatCode | None
+
+    @property
+    def is_vat(self) -> bool:
+        """On its code's VAT account (VAT); otherwise the row is net (the code's base)."""
+        return self.vat_code is not None and self.vat_code.account == self.account
+
+
 def visma_vouchers(client: VismaClient, start: date, end: date) -> list[dict]:
     """The vouchers dated in [start, end) (read back through the API)."""
     flt = f"VoucherDate ge {start.isoformat()} and VoucherDate lt {end.isoformat()}"
     return client.list_all("/vouchers", {"$filter": flt})
 
 
-def vat_codes(client: VismaClient) -> dict[str, tuple[Decimal, int | None]]:
-    """VAT code id → (percent, its VAT account)."""
+def vat_codes(client: VismaClient) -> dict[str, VatCode]:
+    """VAT code id (lower case) → the code."""
     out = {}
     for code in client.list_all("/vatcodes"):
         related = (code.get("RelatedAccounts") or {}).get("AccountNumber1")
-        out[code["Id"].lower()] = (
+        out[code["Id"].lower()] = VatCode(
+            str(code.get("Code") or ""),
             (Decimal(str(code.get("VatRate") or 0)) * 100).quantize(Decimal("0.01")),
             int(related) if related else None,
         )
     return out
+
+
+def voucher_rows(
+    voucher: dict, codes: dict[str, VatCode], skip_accounts: set[int] | frozenset = frozenset()
+) -> list[VoucherRow]:
+    """The rows of `voucher` not on `skip_accounts`, each with its VAT code."""
+    out = []
+    for row in voucher.get("Rows") or []:
+        account = int(row["AccountNumber"])
+        if account in skip_accounts:
+            continue
+        amount = Decimal(str(row.get("CreditAmount") or 0)) - Decimal(
+            str(row.get("DebitAmount") or 0)
+        )
+        out.append(VoucherRow(account, amount, codes.get((row.get("VatCodeId") or "").lower())))
+    return out
+
+
+def document_rows(conn: duckdb.DuckDBPyConnection) -> tuple[dict[str, tuple], dict[str, str]]:
+    """The outbox's document rows (ledger items, invoices, reversals): outbox key →
+    (document id, business date, location); and Visma voucher id → outbox key, for invoices
+    (Visma books their voucher, our tag is on the invoice)."""
+    rows, by_voucher = {}, {}
+    for key, doc, day, loc, voucher_id in _fetch(
+        conn,
+        # documents and their reversals; a periodisation voucher's reversal is no
+        # document's (it moves revenue between months, not invoiced totals)
+        """SELECT outbox_key, document_id, business_date, location, visma_voucher_id
+           FROM posting.outbox
+           WHERE kind IN ('ledger_item', 'invoice')
+              OR (kind = 'reversal' AND reverses IN (SELECT outbox_key FROM posting.outbox
+                                                      WHERE kind <> 'voucher'))""",
+    ):
+        rows[key] = (doc, day, loc)
+        if voucher_id:
+            by_voucher[voucher_id.lower()] = key
+    return rows, by_voucher
+
+
+def voucher_key(voucher: dict, by_voucher: dict[str, str]) -> str | None:
+    """The outbox key a Visma voucher belongs to: its tag, else its id (invoices)."""
+    return key_in(voucher.get("VoucherText")) or by_voucher.get(str(voucher["Id"]).lower())
+
+
+def documents_not_in_visma(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> list[dict]:
+    """Documents of [start, end) whose current revision Visma does not hold, with the
+    reason: held (in the books or the outbox), failed (Visma's message), pending."""
+    return [
+        {"document_id": d, "document_number": n, "state": s or "not planned", "reason": r}
+        for d, n, s, r in _fetch(
+            conn,
+            """SELECT d.document_id, d.document_number, o.state,
+                      coalesce(o.error_message, o.hold_reason,
+                               array_to_string(d.hold_reasons, '; '))
+               FROM core.documents d
+               LEFT JOIN posting.outbox o ON o.document_id = d.document_id
+                    AND o.revision = d.revision AND o.kind IN ('ledger_item', 'invoice')
+               WHERE d.business_date >= ? AND d.business_date < ?
+                 AND o.state IS DISTINCT FROM 'confirmed'
+               ORDER BY d.business_date, d.document_number""",
+            [start, end],
+        )
+    ]
 
 
 def reconcile(
@@ -118,58 +208,24 @@ def reconcile(
         warehouse[(day, loc, pct)].add(net, vat)
         if current.get(doc):
             confirmed_wh[(day, loc, pct)].add(net, vat)
-    result.missing = [
-        {"document_id": d, "document_number": n, "state": s or "not planned", "reason": r}
-        for d, n, s, r in _fetch(
-            conn,
-            """SELECT d.document_id, d.document_number, o.state,
-                      coalesce(o.error_message, o.hold_reason,
-                               array_to_string(d.hold_reasons, '; '))
-               FROM core.documents d
-               LEFT JOIN posting.outbox o ON o.document_id = d.document_id
-                    AND o.revision = d.revision AND o.kind IN ('ledger_item', 'invoice')
-               WHERE d.business_date >= ? AND d.business_date < ?
-                 AND o.state IS DISTINCT FROM 'confirmed'
-               ORDER BY d.business_date, d.document_number""",
-            [start, end],
-        )
-    ]
+    result.missing = documents_not_in_visma(conn, start, end)
     if clients is not None:
-        rows, by_voucher = {}, {}
-        for key, doc, day, loc, voucher_id in _fetch(
-            conn,
-            # documents and their reversals; a periodisation voucher's reversal is no
-            # document's (it moves revenue between months, not invoiced totals)
-            """SELECT outbox_key, document_id, business_date, location, visma_voucher_id
-               FROM posting.outbox
-               WHERE kind IN ('ledger_item', 'invoice')
-                  OR (kind = 'reversal' AND reverses IN (SELECT outbox_key FROM posting.outbox
-                                                          WHERE kind <> 'voucher'))""",
-        ):
-            rows[key] = (doc, day, loc)
-            if voucher_id:  # invoices: Visma books the voucher, our tag is on the invoice
-                by_voucher[voucher_id.lower()] = key
+        rows, by_voucher = document_rows(conn)
         seen: dict[str, int] = defaultdict(int)
         for _entity, client in sorted(clients.items()):
             codes = vat_codes(client)
             for voucher in visma_vouchers(client, start, end):
-                key = key_in(voucher.get("VoucherText")) or by_voucher.get(voucher["Id"].lower())
+                key = voucher_key(voucher, by_voucher)
                 if key not in rows:
                     continue
                 seen[key] += 1
                 _doc, day, loc = rows[key]
-                for row in voucher.get("Rows") or []:
-                    account = int(row["AccountNumber"])
-                    if account in skip_accounts:
-                        continue
-                    amount = Decimal(str(row.get("CreditAmount") or 0)) - Decimal(
-                        str(row.get("DebitAmount") or 0)
-                    )
-                    pct, vat_account = codes.get((row.get("VatCodeId") or "").lower(), (None, None))
-                    if vat_account is not None and account == vat_account:
-                        visma[(day, loc, pct)].add(ZERO, amount)
+                for row in voucher_rows(voucher, codes, skip_accounts):
+                    pct = row.vat_code.percent if row.vat_code else ZERO
+                    if row.is_vat:
+                        visma[(day, loc, pct)].add(ZERO, row.amount)
                     else:
-                        visma[(day, loc, pct if pct is not None else ZERO)].add(amount, ZERO)
+                        visma[(day, loc, pct)].add(row.amount, ZERO)
         result.duplicates = [
             {"outbox_key": key, "document_id": rows[key][0], "copies": n}
             for key, n in sorted(seen.items())

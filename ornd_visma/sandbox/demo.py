@@ -2,7 +2,8 @@
 simulators, run the pipeline once over the dataset's whole range (a one-run backfill, recorded
 in the project's Dagster instance: extract, validate, books, marts, post to Visma), and report
 what landed where: the warehouse's tables, the reconciliation of OfficeRnD, the warehouse and
-Visma (read back through its API), and what the simulated Visma holds.
+Visma (read back through its API), the VAT return per Visma company and month with whether
+Visma's agrees, and what the simulated Visma holds.
 
 Each demo starts from an empty warehouse *and* an empty Visma company (and token store): the
 outbox that makes posting exactly-once lives in the warehouse, so keeping the Visma state of
@@ -45,6 +46,7 @@ class DemoReport:
     planted_defects: int
     outbox: dict[str, int] = field(default_factory=dict)  # state -> rows
     reconciliation: dict[str, Any] = field(default_factory=dict)
+    vat_return: dict[str, Any] = field(default_factory=dict)
     visma: dict[str, Any] = field(default_factory=dict)  # a summary of inspect_state
 
 
@@ -92,23 +94,55 @@ def run_demo(workdir: Path, scale: str, seed: int, defect_rate: float = 0.0) -> 
         result = launch_range(first, last, progress=True)
         report = _report(result.run_id, result.success, first, last, warehouse, dataset)
         report.reconciliation = _reconciliation(warehouse, first)
+        report.vat_return = _vat_return(warehouse)
     report.visma = _visma_summary(state)
     return report
 
 
-def _reconciliation(warehouse: Path, first: date) -> dict[str, Any]:
-    """OfficeRnD ↔ warehouse ↔ Visma over the whole range, Visma read back over its API."""
+def _mapping_and_clients():
+    """The mapping in force and a Visma client per entity (close them when done)."""
     from ornd_visma.config import mapping_path
     from ornd_visma.mapping import load_mapping
-    from ornd_visma.posting.reconcile import reconcile
     from ornd_visma.visma import TokenStore, VismaClient, state_dir, visma_settings
 
     mapping = load_mapping(mapping_path())
-    conn = duckdb.connect(str(warehouse), read_only=True)
     clients = {
         name: VismaClient(visma_settings(name, entity.env_prefix), TokenStore(state_dir(), name))
         for name, entity in mapping.entities.items()
     }
+    return mapping, clients
+
+
+def _vat_return(warehouse: Path) -> dict[str, Any]:
+    """The VAT return per entity and month (`marts.vat_return_monthly`), and where Visma's,
+    read back over its API, differs (the check `vat_return_matches_visma`)."""
+    from ornd_visma.vat.reconcile import reconcile_vat_return
+
+    mapping, clients = _mapping_and_clients()
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        result = reconcile_vat_return(conn, mapping, clients)
+        declared = conn.execute(
+            "SELECT entity, month, box, declared FROM marts.vat_return_monthly ORDER BY ALL"
+        ).fetchall()
+    finally:
+        conn.close()
+        for client in clients.values():
+            client.close()
+    return {
+        "declared": declared,
+        "mismatches": result.mismatches,
+        "not_in_visma": len(result.not_in_visma),
+        "passed": result.passed,
+    }
+
+
+def _reconciliation(warehouse: Path, first: date) -> dict[str, Any]:
+    """OfficeRnD ↔ warehouse ↔ Visma over the whole range, Visma read back over its API."""
+    from ornd_visma.posting.reconcile import reconcile
+
+    mapping, clients = _mapping_and_clients()
+    conn = duckdb.connect(str(warehouse), read_only=True)
     try:
         result = reconcile(
             conn, first, date(9999, 12, 31), clients,
@@ -247,6 +281,7 @@ def _format_posting(report: DemoReport) -> list[str]:
         out.append(f"  not in Visma ({len(recon['missing'])} documents, with the reason):")
         for m in recon["missing"][:10]:
             out.append(f"    {m['document_number']:<14}{m['state']:<10}{(m['reason'] or '')[:80]}")
+    out += _format_vat_return(report.vat_return)
     counts = visma.get("counts", {})
     out += ["", "The simulated Visma holds (ornd-visma sandbox inspect --state DIR/state):"]
     out.append("  " + ", ".join(f"{name} {n}" for name, n in counts.items() if n))
@@ -258,4 +293,38 @@ def _format_posting(report: DemoReport) -> list[str]:
     if visma.get("cost_centers"):
         out.append("  cost centers: " + ", ".join(
             f"{name} {balance}" for name, balance in visma["cost_centers"].items()))  # fmt: skip
+    return out
+
+
+def _format_vat_return(vat: dict[str, Any]) -> list[str]:
+    """Per entity and month a line of the boxes (whole kronor, as declared) and whether
+    Visma's return agrees; a month only Visma has shows with empty boxes."""
+    if not vat:
+        return []
+    declared: dict[tuple, dict[str, int]] = {}
+    for entity, month, box, kronor in vat["declared"]:
+        declared.setdefault((entity, month), {})[box] = kronor
+    differs: dict[tuple, list[str]] = {}
+    for m in vat["mismatches"]:
+        differs.setdefault((m["entity"], m["month"]), []).append(f"{m['box']} {m['difference']:+}")
+    boxes = sorted({box for row in declared.values() for box in row})
+    out = [
+        "",
+        "VAT return per Visma company and month (boxes of the momsdeklaration, whole kronor "
+        "with the öre dropped; to the öre in marts.vat_return_monthly), and Visma's:",
+        f"  {'entity':<8}{'month':<9}" + "".join(f"{b:>10}" for b in boxes) + "   Visma",
+    ]
+    for entity, month in sorted(set(declared) | set(differs)):
+        row = declared.get((entity, month), {})
+        cells = "".join(f"{row[b]:>10}" if b in row else " " * 10 for b in boxes)
+        diff = differs.get((entity, month))
+        verdict = "DIFFERS " + ", ".join(diff[:4]) if diff else "agrees"
+        out.append(f"  {entity:<8}{month:%Y-%m}  {cells}   {verdict}")
+    if vat["passed"]:
+        summary = "Visma's VAT return equals the books' in every box, to the öre"
+    else:
+        summary = f"{len(vat['mismatches'])} boxes differ (check vat_return_matches_visma)"
+    if vat["not_in_visma"]:
+        summary += f"; {vat['not_in_visma']} documents not in Visma set aside"
+    out.append(f"  {summary}")
     return out

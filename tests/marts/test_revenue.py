@@ -11,12 +11,14 @@ June 2026 schedule:
 from datetime import date
 from decimal import Decimal
 
+from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
 from ornd_visma.marts.comments import TABLES
 from ornd_visma.marts.lifetime import build_lifetime
 from ornd_visma.marts.margin import build_margin
 from ornd_visma.marts.mrr import build_mrr
 from ornd_visma.marts.report import ensure_log
 from ornd_visma.marts.revenue import build_revenue
+from ornd_visma.marts.vat_return import build_vat_return
 from tests.marts.conftest import FLOOR
 
 D = Decimal
@@ -89,6 +91,7 @@ def test_every_mart_table_and_column_is_commented(revenue):
     build_mrr(revenue, date(2026, 7, 1))
     build_lifetime(revenue, date(2026, 7, 1))
     build_margin(revenue, {}, None)
+    build_vat_return(revenue, load_mapping(SANDBOX_MAPPING))
     ensure_log(revenue)
     tables = revenue.execute(
         "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts'"

@@ -52,6 +52,11 @@ VAT = {
     Decimal(6): ("12", 2631, "standard"),
     Decimal(0): ("42", None, "exempt"),
 }
+# Lines at 0 % other than exempt: treatment -> (mapping VAT code, VAT account, treatment)
+TREATMENTS = {
+    "reverse_charge": ("39", None, "reverse_charge"),  # an EU business: reverse_charge
+    "zero": ("00", None, "zero"),
+}
 LOCATIONS = {"STH": "loc-sth", "GBG": "loc-gbg"}
 
 
@@ -65,6 +70,7 @@ class Line:
     quantity: Decimal = Decimal(1)
     served: tuple[date, date] | None = None  # service period; default the document's day
     recognition: str = "period"
+    treatment: str | None = None  # None: by percent (VAT); else a key of TREATMENTS
 
     @property
     def vat(self) -> Decimal:
@@ -139,7 +145,9 @@ class Books:
              posted - total, posted, status, hold_reasons or [], day],
         )  # fmt: skip
         for no, line in enumerate(lines, start=1):
-            code, vat_account, treatment = VAT[line.percent]
+            code, vat_account, treatment = (
+                TREATMENTS[line.treatment] if line.treatment else VAT[line.percent]
+            )
             self.conn.execute(
                 "INSERT INTO core.invoice_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, "
                 "'membership', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, true, ?)",
