@@ -32,12 +32,12 @@ refused), and every path out of `sent` other than `confirmed` goes through a loo
 Visma by the row's unique tag. A dry run sends nothing: it has no client at all.
 """
 
-import dataclasses
+
 import json
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -54,7 +54,7 @@ from ornd_visma.mapping.numbering import (
     number_ranges,
     series_of,
 )
-from ornd_visma.posting import payloads
+from ornd_visma.posting import dating, payloads
 from ornd_visma.posting.directory import Directory
 from ornd_visma.posting.keys import (
     InvoiceNumberError,
@@ -166,6 +166,7 @@ class Poster:
         self._customer_keys: set[str] | None = None
         self._customer_records: dict[tuple[str, str], dict | None] = {}
         self._reached: set[str] = set()
+        self._locked_to: dict[str, date | None] = {}  # entity -> AccountingLockedTo
         self._ranges = number_ranges(mapping)
         self._location_codes: dict[str, str] | None = None  # OfficeRnD location id -> code
         self._numbers: dict[tuple[str, int], tuple[str, str]] | None = None
@@ -212,7 +213,9 @@ class Poster:
                 continue
             try:
                 with client.tagged("probe"):
-                    client.get("/companysettings")
+                    settings = client.get("/companysettings") or {}
+                locked = settings.get("AccountingLockedTo")
+                self._locked_to[entity] = date.fromisoformat(locked[:10]) if locked else None
                 self._reached.add(entity)
             except VismaUnavailable as error:
                 self.summary.unreachable[entity] = str(error)
@@ -480,10 +483,10 @@ class Poster:
                 # never sent: what it would send follows the mapping (e.g. a range pinned
                 # after a number was held), the revision being the same
                 self.outbox.set_payload(key, payload)
-                current = dataclasses.replace(current, payload=loads(dumps(payload)))
+                current = replace(current, payload=loads(dumps(payload)))
             if state == "held" or current.state in ("held", "would_post"):
                 self.outbox.set_state(key, state, reason)
-                current = dataclasses.replace(current, state=state, hold_reason=reason)
+                current = replace(current, state=state, hold_reason=reason)
         self._note(current)
 
     def _rows_of(self, document_id: str) -> list[Row]:
@@ -766,6 +769,11 @@ class Poster:
         d = self.directory(row.entity)
         client = self.clients[row.entity]
         key = row.outbox_key
+        if row.kind != "customer":
+            moved = dating.dated(row.payload, self._locked_to.get(row.entity))
+            if moved is not None:  # its period is locked in Visma: the first open day
+                self.outbox.set_payload(key, moved)
+                row = replace(row, payload=moved)
         if row.kind == "customer":
             number = row.payload["CustomerNumber"]
             existing = row.visma_id or self.outbox.confirmed_customer(row.entity, number)

@@ -13,7 +13,9 @@ original's date, so a corrected document's old revision and its reversal cancel 
 original's month, as the books (which hold only the current revision) expect.
 
 **Documents not settled in Visma** (`unsettled.sql`: the current revision held, failed,
-pending or never sent; or a correction or reversal still open) are set aside on both sides,
+pending or never sent; a correction or reversal still open; or something of the document
+booked in a later month because Visma had locked its own, `posting/dating.py`) are set aside
+on both sides,
 the books' lines of the document and the vouchers Visma holds for it (an older revision),
 and listed with the reason: they explain a difference, they are not one. Everything else
 must agree to the öre: a **mismatch** is a box where Visma − its set-aside ≠ books − theirs.
@@ -31,7 +33,6 @@ from pathlib import Path
 import duckdb
 
 from ornd_visma.mapping import Mapping
-from ornd_visma.marts.revenue import table_exists
 from ornd_visma.marts.vat_return import prepare_parts
 from ornd_visma.posting.reconcile import (
     ZERO,
@@ -44,13 +45,15 @@ from ornd_visma.posting.reconcile import (
 )
 from ornd_visma.vat.boxes import Boxes, code_boxes
 from ornd_visma.visma.client import VismaClient
+from ornd_visma.warehouse.tables import table_exists
 
 UNSETTLED_SQL = (Path(__file__).parent / "unsettled.sql").read_text()
 OPEN_END = date(9999, 12, 31)
 NO_OUTBOX = """
     SELECT NULL::VARCHAR AS outbox_key, NULL::VARCHAR AS kind, NULL::VARCHAR AS document_id,
            NULL::VARCHAR AS document_number, NULL::VARCHAR AS revision, NULL::VARCHAR AS state,
-           NULL::VARCHAR AS error_message, NULL::VARCHAR AS hold_reason
+           NULL::VARCHAR AS error_message, NULL::VARCHAR AS hold_reason,
+           NULL::VARCHAR AS payload, NULL::DATE AS business_date
     WHERE false
 """
 Key = tuple[date, str]  # month, box
