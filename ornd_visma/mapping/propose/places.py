@@ -86,19 +86,23 @@ def propose_floors(
     """(floors of the proposed locations, notes)."""
     by_id = {loc["_id"]: loc for loc in data["locations"] if loc.get("_id")}
     mapped = {c.key for c in locations}
-    floors = []
+    floors, notes = [], []
     for floor in data["floors"]:
         loc = by_id.get(floor.get("location"))
         if loc is None or location_key(loc) not in mapped or not floor.get("_id"):
             continue
+        if "/" in location_key(loc):  # the key "<code>/<floor>" could not be read back
+            notes.append(f"floors of location {location_key(loc)} are left out: its code has a /")
+            continue
         floors.append((f"{location_key(loc)}/{floor.get('name') or floor['_id']}", loc, floor))
     state = visma.dimension_state(2)
     if not floors:
-        return [], []
+        return [], notes
     if state is not None:
         return [], [
+            *notes,
             f"floors are left out: Visma's cost center dimension 2 is {state} (floors are "
-            "optional; activate it and run init again to add them)"
+            "optional; activate it and run init again to add them)",
         ]
     targets = {
         key: [
@@ -126,4 +130,4 @@ def propose_floors(
             )
         taken.add(short)
         out.append(Choice(key, FloorMap(cost_center_item=short), why))
-    return out, []
+    return out, notes
