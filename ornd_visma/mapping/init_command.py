@@ -3,9 +3,16 @@ warehouse) and the Visma company of one entity, write a proposed mapping with a 
 every entry, list what could not be matched, then run doctor on the file.
 
 Exit codes: 0 when the file was written (also with unmatched items: they are printed and
-listed at the top of the file); 2 for bad input on the command line (the file exists without
-`--force`, its directory or the dataset directory is missing, a bad entity name); 1 when
-OfficeRnD or Visma cannot be read. Every failure is one line on stderr naming the thing.
+listed at the top of the file, and doctor's errors about them follow); 2 for bad input on the
+command line (the file exists without `--force`; its directory, the dataset directory or the
+warehouse is missing; a dataset file is not JSON; a bad entity name); 1 when OfficeRnD or
+Visma cannot be reached or read (naming which, with the hint to start `ornd-visma sandbox`
+for the sandbox, or to check the variables for a real one). Every failure is one line on
+stderr naming the thing.
+
+Reading OfficeRnD over the API pulls every collection doctor reads in full, invoices and
+fees included (what they combine shows, e.g., which revenue accounts take reverse charge):
+for an operator with years of history that is many pages, once.
 """
 
 import json
@@ -60,11 +67,15 @@ def read_dataset(directory: Path) -> OfficeRnDData:
             2,
         )
     try:
-        return officernd_from_dataset(directory)
+        data = officernd_from_dataset(directory)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InitError(
             f"the dataset directory {directory}: a file is not JSON: {error}", 2
         ) from None
+    for name, records in data.records.items():
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise InitError(f"{directory / name}.json is not a JSON array of objects", 2)
+    return data
 
 
 def _probe(url: str) -> str | None:
@@ -188,14 +199,24 @@ def run_init(
         print(report(diagnose(mapping, data, {entity: client})), end="", file=stdout)
         return 0
     except InitError as error:
-        print(f"ornd-visma init: {error}", file=stderr)
+        print(f"ornd-visma init: {_one_line(str(error))}", file=stderr)
         return error.code
     except (MappingError, OSError) as error:
-        print(f"ornd-visma init: {error}", file=stderr)
+        print(f"ornd-visma init: {_one_line(str(error))}", file=stderr)
+        return 1
+    except Exception as error:  # a defect of ours: still one line, never a traceback
+        print(
+            f"ornd-visma init: failed ({type(error).__name__}: {_one_line(str(error))})",
+            file=stderr,
+        )
         return 1
     finally:
         if own_client and client is not None and hasattr(client, "close"):
             client.close()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _read_officernd(dataset: str | None, warehouse: str | None) -> OfficeRnDData:

@@ -189,3 +189,12 @@ def test_the_staged_warehouse_gives_the_same_mapping_as_the_dataset(env, small_d
     warehouse = str(tmp_path / "wh.duckdb")
     assert main(["init", "--out", str(from_warehouse), "--warehouse", warehouse]) == 0
     assert load_mapping(from_warehouse) == load_mapping(from_dataset)
+
+
+def test_a_dataset_file_of_the_wrong_shape_is_one_line(env, tmp_path, capsys):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "locations.json").write_text('{"_id": "l1"}', encoding="utf-8")
+    assert main(["init", "--out", str(tmp_path / "m.yaml"), "--dataset", str(tmp_path / "d")]) == 2
+    assert _one_line_error(capsys) == (
+        f"ornd-visma init: {tmp_path}/d/locations.json is not a JSON array of objects"
+    )

@@ -27,7 +27,7 @@ def location_key(location: dict) -> str:
 def propose_locations(
     data: OfficeRnDData, visma: VismaCatalogue, entity: str
 ) -> tuple[list[Choice], list[Unmatched]]:
-    locations = [loc for loc in data["locations"] if loc.get("_id")]
+    locations = sorted((loc for loc in data["locations"] if loc.get("_id")), key=location_key)
     state = visma.dimension_state(1)
     if state is not None:
         choices = [
@@ -95,6 +95,7 @@ def propose_floors(
             notes.append(f"floors of location {location_key(loc)} are left out: its code has a /")
             continue
         floors.append((f"{location_key(loc)}/{floor.get('name') or floor['_id']}", loc, floor))
+    floors.sort(key=lambda f: f[0])
     state = visma.dimension_state(2)
     if not floors:
         return [], notes
