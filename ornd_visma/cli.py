@@ -203,6 +203,12 @@ def _doctor(args: argparse.Namespace) -> int:
     return run_doctor(args.mapping, args.dataset, args.warehouse, visma=not args.no_visma)
 
 
+def _init(args: argparse.Namespace) -> int:
+    from ornd_visma.mapping.init_command import run_init
+
+    return run_init(args.out, args.dataset, args.warehouse, args.entity, args.force)
+
+
 def _posting(args: argparse.Namespace) -> int:
     from ornd_visma.posting import commands
 
@@ -344,6 +350,19 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--warehouse", help="DuckDB warehouse (default: ORND_VISMA_WAREHOUSE)")
     doctor.add_argument("--no-visma", action="store_true", help="skip the Visma half")
     doctor.set_defaults(func=_doctor)
+
+    init = commands.add_parser(
+        "init", help="propose a mapping file from OfficeRnD and Visma, then run doctor on it"
+    )
+    init.add_argument("--out", type=Path, required=True, help="the mapping file to write")
+    source = init.add_mutually_exclusive_group()
+    source.add_argument("--dataset", help="an OfficeRnD dataset directory instead of the API")
+    source.add_argument("--warehouse", help="the staged DuckDB warehouse instead of the API")
+    init.add_argument(
+        "--entity", default="main", help="the Visma company (default main: VISMA_* variables)"
+    )
+    init.add_argument("--force", action="store_true", help="replace --out if it exists")
+    init.set_defaults(func=_init)
 
     hold = commands.add_parser("hold", help="keep one document from being posted to Visma")
     hold.add_argument("document", help="the OfficeRnD document (payment) id")
