@@ -165,13 +165,16 @@ def used_combinations(data: OfficeRnDData) -> Counter:
             continue
         kind = "membership" if plan.get("intervalLength") == "month" else "one_off"
         tax = taxes.get(account.get("taxRate"))
-        combos[(_name(account, None), _name(plan, None), plan.get("type"), kind, _name(tax, None))]
+        # += 0: a combination nothing invoiced yet is still one to check (a bare lookup
+        # of a Counter never inserts the key)
+        key = (_name(account, None), _name(plan, None), plan.get("type"), kind, _name(tax, None))
+        combos[key] += 0
     for rate in rates.values():
         account = accounts.get(rate.get("revenueAccount")) or default_booking
         if account is None:
             continue
         tax = taxes.get(account.get("taxRate"))
-        combos[(_name(account, None), _name(rate, None), None, "booking", _name(tax, None))]
+        combos[(_name(account, None), _name(rate, None), None, "booking", _name(tax, None))] += 0
     return combos
 
 

@@ -421,3 +421,20 @@ def test_ranges_below_vismas_own_invoice_series_are_a_warning():
     assert not [
         f for f in check_visma(_pinned(STH_RANGES), Company(), "main") if "own customer" in f.what
     ]
+
+
+def test_a_plan_nothing_invoiced_yet_is_still_checked():
+    data = OfficeRnDData(
+        {
+            "revenue-accounts": [{"_id": "ra-keys", "code": "KEYS", "taxRate": "tr-25"}],
+            "tax-rates": [{"_id": "tr-25", "code": "SE25", "rate": 25}],
+            "plans": [{"_id": "p-key", "code": "KEYCARD", "revenueAccount": "ra-keys",
+                       "intervalLength": "month", "type": "service"}],
+        }
+    )  # fmt: skip
+    errors = [f.what for f in check_officernd(load_mapping(SANDBOX_MAPPING), data)
+              if f.severity == "error"]  # fmt: skip
+    assert errors == [
+        "no revenue rule for revenue account KEYS: plan KEYCARD (type service, fee kind "
+        "membership, tax rate SE25; not invoiced yet)"
+    ]
