@@ -102,7 +102,8 @@ def test_a_late_edit_reaches_staging(officernd, defects_small_dir, tmp_path):
     resource, app = officernd
     db = tmp_path / "wh.duckdb"
     resources = {"officernd": resource, "warehouse": warehouse_at(db)}
-    assert run_range(resources, FIRST_DAY, last_day()).success
+    instance = dg.DagsterInstance.ephemeral()  # the sensor reads which days were processed
+    assert run_range(resources, FIRST_DAY, last_day(), instance).success
     invoice = next(
         p
         for p in read_dataset(defects_small_dir)["payments"]
@@ -112,7 +113,7 @@ def test_a_late_edit_reaches_staging(officernd, defects_small_dir, tmp_path):
     store.advance_clock(3600)
     store.patch("payments", invoice["_id"], {"reference": "corrected in October"})
     # The daily run extracts the change and notes its business date ...
-    assert run_range(resources, last_day(), last_day()).success
+    assert run_range(resources, last_day(), last_day(), instance).success
     conn = duckdb.connect(str(db), read_only=True)
     touched = conn.execute(
         "SELECT business_date::VARCHAR FROM meta.touched_partitions WHERE collection = 'payments'"
@@ -122,12 +123,12 @@ def test_a_late_edit_reaches_staging(officernd, defects_small_dir, tmp_path):
     # ... and the sensor asks for that partition again.
     from assets.sensors import late_changes
 
-    context = dg.build_sensor_context(resources={"warehouse": warehouse_at(db)})
-    requests = late_changes(context)
-    assert [
-        (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
-        for r in requests
-    ] == [("2026-08-27", "2026-08-27")]
+    context = dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse_at(db)})
+    request = late_changes(context)
+    assert (
+        request.tags["dagster/asset_partition_range_start"],
+        request.tags["dagster/asset_partition_range_end"],
+    ) == ("2026-08-27", "2026-08-27")
     assert run_range(resources, "2026-08-27", "2026-08-27").success
     conn = duckdb.connect(str(db), read_only=True)
     payload = conn.execute(
