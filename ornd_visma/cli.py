@@ -1,8 +1,12 @@
-"""`ornd-visma`: the command line.
+"""`ornd-visma`: OfficeRnD Flex to Visma eAccounting, from the command line.
 
-generate   write a generated dataset (sandbox data)
-sandbox    serve a dataset through the OfficeRnD and Visma simulators on 127.0.0.1
-demo       generate, serve and read everything back over HTTP, with a summary
+Try it:       demo (the whole loop on the sandbox), generate, sandbox [inspect]
+Set it up:    connect visma|officernd, init, doctor
+Run it:       run --from DAY --to DAY [--dry-run]   (the same run the Dagster UI makes)
+Control it:   hold, release, export-sie
+
+Every command answers bad input with one line and a non-zero exit (ORND_VISMA_DEBUG=1: the
+traceback).
 """
 
 import argparse
@@ -107,6 +111,18 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"generating a {args.scale} dataset (seed {args.seed}) in {args.dir} ...", flush=True)
     report = run_demo(args.dir, args.scale, args.seed, args.defects)
     print(format_report(report))
+    home = args.dir
+    print(
+        f"\nwhere everything is: dataset {home / 'dataset'}, simulators' state "
+        f"{home / 'state'}, warehouse {home / 'warehouse.duckdb'} (analysts: "
+        f"{home / 'warehouse.snapshot.duckdb'})"
+    )
+    print(
+        "next: `make ui` to see the run in Dagster; `ornd-visma sandbox` serves this operator "
+        "again for `ornd-visma run`; `doctor`, `export-sie`, `hold` work on it as they are"
+        if home == SANDBOX_HOME
+        else f"next: set ORND_VISMA_WAREHOUSE={home / 'warehouse.duckdb'} for the other commands"
+    )
     return 0 if report.success else 1
 
 
@@ -255,7 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    gen = commands.add_parser("generate", help="write a generated OfficeRnD dataset")
+    gen = commands.add_parser(
+        "generate", help="write a generated coworking operator as an OfficeRnD dataset directory"
+    )
     gen.add_argument("--scale", choices=("small", "demo", "large"), default="small")
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--out", type=Path, required=True)
@@ -269,7 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--today", type=_iso_date, help="the simulated today (default 2026-11-20)")
     gen.set_defaults(func=_generate)
 
-    box = commands.add_parser("sandbox", help="serve the OfficeRnD and Visma simulators")
+    box = commands.add_parser(
+        "sandbox",
+        help="serve a dataset through the OfficeRnD and Visma simulators on 127.0.0.1, or "
+        "inspect what the simulated Visma holds",
+    )
     box.add_argument(
         "action",
         nargs="?",
@@ -320,7 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     box.set_defaults(func=_sandbox)
 
-    demo = commands.add_parser("demo", help="generate, serve and read back a dataset")
+    demo = commands.add_parser(
+        "demo",
+        help="the whole loop on the sandbox: generate an operator, run the pipeline over all "
+        "its days, post to the simulated Visma, reconcile (writes .sandbox/)",
+    )
     demo.add_argument("--scale", choices=("small", "demo", "large"), default="small")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--defects", type=_share, default=0.0, help="share of records to corrupt")
@@ -330,7 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
 
     run = commands.add_parser(
-        "run", help="one Dagster run of the pipeline over a range of days (a backfill)"
+        "run",
+        help="extract, validate, build the books and post to Visma for a range of days, as one "
+        "Dagster run (a backfill, shown in the UI); ends with what was posted",
     )
     run.add_argument("--from", dest="date_from", type=_iso_date, required=True)
     run.add_argument("--to", dest="date_to", type=_iso_date, required=True)
