@@ -114,8 +114,8 @@ def unreachable_companies(result: dg.ExecuteInProcessResult) -> dict[str, str]:
     """The Visma companies the run's posting steps could not reach (entity -> why)."""
     out: dict[str, str] = {}
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
-        if materialization is None or materialization.asset_key.path[0] != "posting":
+        materialization = event.step_materialization_data.materialization
+        if materialization.asset_key.path[0] != "posting":
             continue
         value = materialization.metadata.get("unreachable_entities")
         out.update(getattr(value, "value", None) or {})
