@@ -1,11 +1,12 @@
 """The one daily partitioning every fact asset shares (business date, UTC), backfilled as
 single runs (`BackfillPolicy.single_run()`)."""
 
-import os
 import warnings
 from datetime import date
 
 import dagster as dg
+
+from ornd_visma.config import start_date
 
 # Single-run backfills are the design (a backfill is one run, brief); Dagster marks the
 # parameter beta, and its warning on every import tells a user nothing they can act on.
@@ -13,8 +14,7 @@ warnings.filterwarnings(
     "ignore", message=r"Parameter `backfill_policy` .* in beta", category=dg.BetaWarning
 )
 
-# The first day the books are taken from; generated datasets start at most 24 months back.
-PARTITIONS_START = os.environ.get("ORND_VISMA_START_DATE", "2024-11-01")
+PARTITIONS_START = start_date()
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START)
 

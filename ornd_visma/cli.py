@@ -128,14 +128,20 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # The Dagster entry point; imported here so the rest of the CLI starts without Dagster.
+    from ornd_visma.config import warehouse_path
     from ornd_visma.definitions import canceled, failed_steps, launch_range, unreachable_companies
     from ornd_visma.posting.outbox import now
     from ornd_visma.preflight import problems
-    from ornd_visma.runlock import Busy
+    from ornd_visma.runlock import Busy, ensure_free, run_lock
 
     problem = _range_problem(args.date_from, args.date_to)
     if problem:
         return _fail("run", problem)
+    warehouse = warehouse_path()
+    try:
+        ensure_free(run_lock(warehouse), f"the warehouse {warehouse}")
+    except Busy as busy:
+        return _fail("run", str(busy))
     unreachable = problems(visma=not args.dry_run)
     if unreachable:
         for line in unreachable[:-1]:
@@ -176,9 +182,9 @@ def _range_problem(start: date, end: date) -> str | None:
     """Why `--from start --to end` is no range of the daily partitions, or None."""
     from datetime import timedelta
 
-    from assets.partitions import PARTITIONS_START
+    from ornd_visma.config import start_date
 
-    first, last = date.fromisoformat(PARTITIONS_START[:10]), date.today() - timedelta(days=1)
+    first, last = date.fromisoformat(start_date()[:10]), date.today() - timedelta(days=1)
     if start > end:
         return f"--from {start} is after --to {end}"
     if start < first:

@@ -77,6 +77,16 @@ def _checked(settings: OfficeRnDSettings) -> OfficeRnDSettings:
     return settings
 
 
+DEFAULT_START_DATE = "2024-11-01"
+
+
+def start_date(env: dict[str, str] | None = None) -> str:
+    """`ORND_VISMA_START_DATE`: the first day the books are taken from (the first daily
+    partition); generated datasets start at most 24 months back from the default."""
+    env = os.environ if env is None else env
+    return env.get("ORND_VISMA_START_DATE") or DEFAULT_START_DATE
+
+
 def warehouse_path(env: dict[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     return Path(env.get("ORND_VISMA_WAREHOUSE", str(DEFAULT_WAREHOUSE)))

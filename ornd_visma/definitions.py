@@ -16,7 +16,7 @@ import dagster as dg
 from assets import ALL_ASSETS, ALL_CHECKS, JOBS, SCHEDULES, SENSORS
 from ornd_visma.config import warehouse_path
 from ornd_visma.progress import Progress
-from ornd_visma.runlock import exclusive
+from ornd_visma.runlock import exclusive, run_lock
 from resources import build_resources
 
 INSTANCE_SETTINGS = Path(__file__).with_name("dagster.yaml")
@@ -95,10 +95,11 @@ def launch_range(
     loggers: dict = {"console": {"config": {"log_level": log_level}}}
     if progress:
         loggers["progress"] = {"config": {"steps": len(job.graph.nodes)}}
-    lock = warehouse.with_name(warehouse.name + ".run.lock")
-    with exclusive(lock, f"the warehouse {warehouse}"):
+    with exclusive(run_lock(warehouse), f"the warehouse {warehouse}"):
         return job.execute_in_process(
             instance=project_instance(),
+            # from the environment as it is now, not as it was when this module was imported
+            resources=build_resources(),
             run_id=run_id,
             run_config={"loggers": loggers},
             tags={

@@ -40,3 +40,15 @@ def exclusive(path: Path, what: str, *, wait: bool = False) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def run_lock(warehouse: Path) -> Path:
+    """The lock file of runs writing `warehouse`."""
+    return warehouse.with_name(warehouse.name + ".run.lock")
+
+
+def ensure_free(path: Path, what: str) -> None:
+    """`Busy` now if another process holds the lock (checked before slower preflights; the
+    run itself takes the lock for its whole length)."""
+    with exclusive(path, what):
+        pass

@@ -40,8 +40,22 @@ class RetryableError(RuntimeError):
         self.wait_s = wait_s
 
 
+class OfficeRnDUnreachable(OfficeRnDError):
+    """A request found no server after all its retries: the rest of the run's requests fail
+    at once instead of each spending its own retries (minutes, with many collections)."""
+
+
 def _is_retryable(error: BaseException) -> bool:
     return isinstance(error, RetryableError | httpx.TransportError | orjson.JSONDecodeError)
+
+
+def _give_up(retry_state) -> None:
+    """After the last attempt: a connection that never got through marks the client down."""
+    error = retry_state.outcome.exception()
+    client = retry_state.args[0]
+    if isinstance(error, httpx.TransportError) and not isinstance(error, httpx.ReadTimeout):
+        client.unreachable = f"{type(error).__name__}: {error}"
+    raise error
 
 
 def _wait(retry_state) -> float:
@@ -78,6 +92,7 @@ class OfficeRnDClient:
         self.stats = RequestStats()
         self._token: str | None = None
         self._token_expires = 0.0
+        self.unreachable: str | None = None  # why, once a request found no server
         self._http = httpx.Client(timeout=timeout_s, transport=transport)
 
     def close(self) -> None:
@@ -104,7 +119,7 @@ class OfficeRnDClient:
         wait=_wait,
         stop=stop_after_attempt(6),
         before_sleep=_count_retry,
-        reraise=True,
+        retry_error_callback=_give_up,
     )
     def _fetch_token(self) -> None:
         self.stats.token_requests += 1
@@ -141,11 +156,16 @@ class OfficeRnDClient:
         wait=_wait,
         stop=stop_after_attempt(MAX_ATTEMPTS),
         before_sleep=_count_retry,
-        reraise=True,
+        retry_error_callback=_give_up,
     )
     def fetch_page(self, collection: str, params: dict[str, str]) -> tuple[dict, bytes]:
         """One page of a list endpoint: the parsed `{results, cursorNext, ...}` envelope and
         the body as received."""
+        if self.unreachable:
+            raise OfficeRnDUnreachable(
+                f"{collection}: OfficeRnD at {self.settings.api_url} is out of reach "
+                f"({self.unreachable})"
+            )
         url = (
             f"{self.settings.api_url.rstrip('/')}/organizations/"
             f"{self.settings.org_slug}/{collection}"
