@@ -9,75 +9,14 @@ import httpx
 import pytest
 
 from ornd_visma.sandbox.visma import spec
-from tests.sandbox.visma_fixtures import (
-    Company,
-    Harness,
-    draft_body,
-    harness,
-    ok,
-    row,
-    text_row,
-    voucher_body,
-)
+from tests.sandbox.visma_fixtures import Company, Harness, harness, populate
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Iterator[tuple[Harness, httpx.Client, Company]]:
     with harness(tmp_path_factory.mktemp("visma-contract")) as sim:
         api = sim.client()
-        co = Company(api)
-        item = co.item(1, "STHLM")
-        customer = co.customer(EmailAddress="a@example.com", InvoiceCountryCode="SE")
-        article = co.article(price=99.5)
-        ok(
-            api.post(
-                "/projects",
-                json={"Number": "P1", "Name": "Event", "Status": 1, "CustomerId": customer["Id"]},
-            )
-        )
-        ok(
-            api.post(
-                "/customerinvoicedrafts",
-                json=draft_body(
-                    customer, [row(article, 2, CostCenterItemId1=item["Id"]), text_row("x")]
-                ),
-            )
-        )
-        ok(api.post("/customerinvoices", json=draft_body(customer, [row(article)])))
-        ok(api.post("/vouchers", json=voucher_body([(1930, 10, None), (3001, None, 10)])))
-        ok(
-            api.post(
-                "/customerledgeritems/customerledgeritemswithvoucher",
-                json={
-                    "CustomerId": customer["Id"],
-                    "InvoiceNumber": 5,
-                    "CurrencyCode": "SEK",
-                    "IsCreditInvoice": False,
-                    "TotalAmountInvoiceCurrency": 10,
-                    "RemainingAmountInvoiceCurrency": 10,
-                    "Voucher": voucher_body([(1510, 10, None), (3001, None, 10)]),
-                },
-            )
-        )
-        ok(
-            api.post(
-                "/attachments",
-                json={"ContentType": "image/png", "FileName": "a.png", "Data": "iVBORw0KGgo="},
-            )
-        )
-        ok(
-            api.post(
-                "/partnerresourcelinks",
-                json={
-                    "ResourceId": customer["Id"],
-                    "ResourceType": 1,
-                    "Href": "https://x.example",
-                    "PartnerCompanyName": "Co",
-                    "PartnerSystemName": "ORND",
-                },
-            )
-        )
-        yield sim, api, co
+        yield sim, api, populate(api).company
 
 
 LISTS = [

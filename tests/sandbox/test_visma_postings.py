@@ -212,7 +212,7 @@ def test_manual_voucher_with_cost_center_and_project(api, co):
     )
     voucher = dec(api.post("/vouchers", json=body))
     assert voucher["NumberAndNumberSeries"] == "A1" and voucher["VoucherType"] == 2
-    assert voucher["VoucherDate"] == "2026-06-10T00:00:00"
+    assert voucher["VoucherDate"] == "2026-06-10T00:00:00Z"
     revenue = voucher["Rows"][1]
     assert revenue["CostCenterItemId1"] == item["Id"] and revenue["ProjectId"] == project["Id"]
     assert revenue["VatCodeAndPercent"] == "10 (25%)" and revenue["AccountDescription"]
@@ -264,9 +264,9 @@ def test_ledger_item_with_voucher_creates_the_rows_given(api, co):
     }
     led = dec(api.post("/customerledgeritems/customerledgeritemswithvoucher", json=body))
     assert led["InvoiceNumber"] == 123 and led["TotalAmountInvoiceCurrency"] == D("3000")
-    assert led["InvoiceDate"] == "2026-05-25T00:00:00"
+    assert led["InvoiceDate"] == "2026-05-25T00:00:00Z"
     voucher = dec(api.get(f"/vouchers/{co.years['2026']}/{led['VoucherId']}"), 200)
-    assert voucher["VoucherDate"] == "2026-05-25T00:00:00"  # from the InvoiceDate
+    assert voucher["VoucherDate"] == "2026-05-25T00:00:00Z"  # from the InvoiceDate
     assert lines(voucher) == {1510: (D("3000"), 0), 3001: (0, D("2400")), 2611: (0, D("600"))}
     assert voucher["Rows"][1]["CostCenterItemId1"] == item["Id"]
     assert data(api.get("/customerledgeritems"))[0]["Id"] == led["Id"]
@@ -323,7 +323,7 @@ def test_locked_period_gives_4026_and_locked_year_4038(sim, api, co):
     )
     assert invoice.json()["ErrorCode"] == 4013
     settings = api.get("/companysettings").json()
-    assert settings["AccountingLockedTo"] == "2026-03-31T00:00:00"
+    assert settings["AccountingLockedTo"] == "2026-03-31T00:00:00Z"
     ok(api.put(f"/fiscalyears/{co.years['2025']}", json={"IsLockedForAccounting": True}), 200)
     locked = api.post(
         "/vouchers", json=voucher_body([(1930, 5, None), (3001, None, 5)], day="2025-12-31")

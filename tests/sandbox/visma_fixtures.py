@@ -195,3 +195,90 @@ def rows_by_account(voucher: dict[str, Any]) -> dict[int, tuple[str, str]]:
     for r in voucher["Rows"]:
         out[r["AccountNumber"]] = (f"{r['DebitAmount']:.2f}", f"{r['CreditAmount']:.2f}")
     return out
+
+
+@dataclass
+class World:
+    """One of each resource the simulator serves, created over the API (`populate`)."""
+
+    company: Company
+    item: dict[str, Any]
+    customer: dict[str, Any]
+    article: dict[str, Any]
+    project: dict[str, Any]
+    draft: dict[str, Any]
+    invoice: dict[str, Any]
+    voucher: dict[str, Any]
+    ledger_item: dict[str, Any]
+    attachment: dict[str, Any]
+    link: dict[str, Any]
+
+
+def populate(api: httpx.Client) -> World:
+    """Create a cost center item, customer, article, project, draft, invoice, voucher,
+    ledger item with voucher, attachment and partner resource link."""
+    co = Company(api)
+    item = co.item(1, "STHLM")
+    customer = co.customer(EmailAddress="a@example.com", InvoiceCountryCode="SE")
+    article = co.article(price=99.5)
+    project = ok(
+        api.post(
+            "/projects",
+            json={"Number": "P1", "Name": "Event", "Status": 1, "CustomerId": customer["Id"]},
+        )
+    )
+    draft = ok(
+        api.post(
+            "/customerinvoicedrafts",
+            json=draft_body(
+                customer, [row(article, 2, CostCenterItemId1=item["Id"]), text_row("x")]
+            ),
+        )
+    )
+    invoice = ok(api.post("/customerinvoices", json=draft_body(customer, [row(article)])))
+    voucher = ok(api.post("/vouchers", json=voucher_body([(1930, 10, None), (3001, None, 10)])))
+    ledger_item = ok(
+        api.post(
+            "/customerledgeritems/customerledgeritemswithvoucher",
+            json={
+                "CustomerId": customer["Id"],
+                "InvoiceNumber": 5,
+                "CurrencyCode": "SEK",
+                "IsCreditInvoice": False,
+                "TotalAmountInvoiceCurrency": 10,
+                "RemainingAmountInvoiceCurrency": 10,
+                "Voucher": voucher_body([(1510, 10, None), (3001, None, 10)]),
+            },
+        )
+    )
+    attachment = ok(
+        api.post(
+            "/attachments",
+            json={"ContentType": "image/png", "FileName": "a.png", "Data": "iVBORw0KGgo="},
+        )
+    )
+    link = ok(
+        api.post(
+            "/partnerresourcelinks",
+            json={
+                "ResourceId": customer["Id"],
+                "ResourceType": 1,
+                "Href": "https://x.example",
+                "PartnerCompanyName": "Co",
+                "PartnerSystemName": "ORND",
+            },
+        )
+    )
+    return World(
+        co,
+        item,
+        customer,
+        article,
+        project,
+        draft,
+        invoice,
+        voucher,
+        ledger_item,
+        attachment,
+        link,
+    )

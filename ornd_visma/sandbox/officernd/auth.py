@@ -1,9 +1,16 @@
 """OAuth2 client credentials as the OfficeRnD identity host grants them, and bearer checks.
 
-The sandbox app is granted every read scope in the collections table (the pipeline only
-reads). Choices where the reference is silent: a request without `scope` gets every granted
-scope; a request without `grant_type` is `invalid_request` (RFC 6749); tokens live in memory
-only, so a restarted simulator answers 401 to old tokens and clients fetch a new one.
+Scopes (`scopes`): the host knows the reference's whole v2 catalogue; the sandbox app has
+"Read" permissions, so it is granted the catalogue's `.read` scopes. The reference: "an
+application with only "Read" permissions cannot generate a token with "Create" permissions",
+and asking for a scope the app was not granted "makes the whole token request fail". So a
+request naming a scope outside the catalogue, or a write scope (`.create`, `.update`,
+`.delete`, ...), is refused as a whole with 400 `{"error": "invalid_scope"}` (RFC 6749
+§5.2: "unknown ... or exceeds the scope granted"); no token, not even for the other scopes.
+
+Choices where the reference is silent: a request without `scope` gets every granted scope;
+a request without `grant_type` is `invalid_request` (RFC 6749); tokens live in memory only,
+so a restarted simulator answers 401 to old tokens and clients fetch a new one.
 """
 
 import secrets
@@ -11,10 +18,10 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ornd_visma.officernd.collections import ALL_READ_SCOPES
 from ornd_visma.sandbox.officernd.options import OfficeRnDOptions
+from ornd_visma.sandbox.officernd.scopes import CATALOGUE, GRANTED
 
-GRANTED_SCOPES = frozenset(ALL_READ_SCOPES)
+GRANTED_SCOPES = GRANTED
 TOKEN_LIFETIME_SECONDS = 3600
 EXPIRES_IN = TOKEN_LIFETIME_SECONDS - 1  # the documented body says 3599: the time remaining
 
@@ -35,6 +42,12 @@ class OAuthError(Exception):
         super().__init__(error)
         self.status = status
         self.error = error
+
+
+def refused_scopes(requested: list[str]) -> list[str]:
+    """The requested scopes the app cannot have: unknown to the catalogue, or beyond the
+    app's Read permissions."""
+    return [s for s in requested if s not in CATALOGUE or s not in GRANTED_SCOPES]
 
 
 class Tokens:
@@ -59,9 +72,9 @@ class Tokens:
         ):
             raise OAuthError(401, "invalid_client")
         requested = form.get("scope", "").split()
-        if any(scope not in GRANTED_SCOPES for scope in requested):
+        if refused_scopes(requested):
             raise OAuthError(400, "invalid_scope")
-        scopes = tuple(dict.fromkeys(requested)) or ALL_READ_SCOPES
+        scopes = tuple(dict.fromkeys(requested)) or tuple(sorted(GRANTED_SCOPES))
         token = Token(options.client_id, scopes, now + TOKEN_LIFETIME_SECONDS)
         text = secrets.token_urlsafe(32)
         with self._lock:

@@ -1,12 +1,14 @@
 """The simulated Visma eAccounting as one Starlette app: the API under `/v2/...`, the identity
 server under `/connect/...` and the sandbox's own controls under `/_sandbox/...`.
 
-Every `/v2` request goes through, in order: latency → bearer token (401) → scopes from the
-OpenAPI document (403 / 4006) → rate limit (429 / 4010) → the body is read → fault draw
-(500/503, timeout, drop after commit) → path parameters (a malformed uuid → 2000) → body
-validation against the operation's request schema in the OpenAPI document (2000) → the
-handler, inside one store transaction (stored only if it answers without error). Each
-request is counted per endpoint and answer for `/_sandbox/stats`.
+Every `/v2` request goes through, in order: the method (`OPTIONS` → 200 and 405 for a method
+the URL does not serve, both with `Allow`; see `methods`) → latency → bearer token (401) →
+scopes from the OpenAPI document (403 / 4006) → rate limit (429 / 4010) → the body is read →
+fault draw (500/503, timeout, drop after commit) → path parameters (a malformed uuid → 2000)
+→ query parameters by their declared type (`params`, 6000 / 6001) → body validation against
+the operation's request schema in the OpenAPI document (2000) → the handler, inside one store
+transaction (stored only if it answers without error). Each request is counted per endpoint
+and answer for `/_sandbox/stats`.
 """
 
 import asyncio
@@ -22,7 +24,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ornd_visma.sandbox.visma import errors, spec
+from ornd_visma.sandbox.visma import errors, methods, spec
 from ornd_visma.sandbox.visma import faults as injected
 from ornd_visma.sandbox.visma.admin import admin_routes
 from ornd_visma.sandbox.visma.auth import Identity, check_scopes
@@ -32,6 +34,7 @@ from ornd_visma.sandbox.visma.errors import VismaError, error_response
 from ornd_visma.sandbox.visma.http import Call
 from ornd_visma.sandbox.visma.limits import RateLimiter
 from ornd_visma.sandbox.visma.options import VismaOptions
+from ornd_visma.sandbox.visma.params import check as check_query
 from ornd_visma.sandbox.visma.seed import seed
 from ornd_visma.sandbox.visma.stats import Stats
 from ornd_visma.sandbox.visma.store import Store
@@ -87,15 +90,12 @@ def create_visma_app(
         Route("/connect/revocation", visma.identity.revoke, methods=["POST"]),
         *admin_routes(visma),
     ]
-    for method, path, handler in ALL_ROUTES:
-        routes.append(
-            Route(API_PREFIX + path, _endpoint(visma, method, path, handler), methods=[method])
-        )
-    routes.append(
-        Route(
-            API_PREFIX + "/{path:path}", _unknown, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]
-        )
-    )
+    endpoints = [
+        (method, path, _endpoint(visma, method, path, handler))
+        for method, path, handler in ALL_ROUTES
+    ]
+    routes.extend(methods.routes(API_PREFIX, endpoints, spec.document()["paths"], _unknown))
+    routes.append(Route(API_PREFIX + "/{path:path}", _unknown, methods=methods.ALL_METHODS))
     app = Starlette(routes=routes)
     app.state.visma = visma
     return app
@@ -151,6 +151,7 @@ def _endpoint(visma: Visma, method: str, path: str, handler: Handler) -> Callabl
                     raise errors.validation(
                         f"The value '{params[name]}' is not valid.", name, "InvalidFormat"
                     )
+            check_query(method, path, request.query_params.multi_items())
             body = None
             if raw.strip():
                 body = spec.validate(body_schema, spec.parse_json(raw))

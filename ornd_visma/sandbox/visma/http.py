@@ -16,7 +16,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ornd_visma.sandbox.visma import odata, spec
+from ornd_visma.sandbox.visma import odata, shape, spec
 from ornd_visma.sandbox.visma.auth import Grant
 from ornd_visma.sandbox.visma.clock import SimClock, utc_stamp
 from ornd_visma.sandbox.visma.errors import JSON_TYPE, QUERY_PARAMETER, VismaError
@@ -56,12 +56,13 @@ class Call:
         return self.request.query_params
 
     def flag(self, name: str, default: bool) -> bool:
-        """A boolean query parameter (case-insensitive name, as ASP.NET binds them)."""
+        """A boolean query parameter (case-insensitive name, as ASP.NET binds them; the
+        app has checked its type, `params`)."""
         for key, value in self.query.items():
             if key.lower() == name.lower():
-                if value.lower() in ("true", "1"):
+                if value.lower() == "true":
                     return True
-                if value.lower() in ("false", "0"):
+                if value.lower() == "false":
                     return False
                 raise VismaError(QUERY_PARAMETER, f"The value '{value}' is not valid for {key}.")
         return default
@@ -72,9 +73,9 @@ class Call:
     def answer(
         self, doc: dict[str, Any], schema_name: str | None = None, status: int = 200
     ) -> Response:
-        """One resource, completed to every property of its schema."""
+        """One resource, shaped to its schema (`shape.complete`)."""
         name = schema_name or spec.response_schema_name(self.method, self.path)
-        return json_response(spec.blank(name, doc) if name else doc, status)
+        return json_response(shape.complete(name, doc) if name else doc, status)
 
     def created(self, doc: dict[str, Any], schema_name: str | None = None) -> Response:
         return self.answer(doc, schema_name, 201)
@@ -82,7 +83,7 @@ class Call:
     def page(self, items: list[dict[str, Any]], schema_name: str | None = None) -> Response:
         """A list answer: complete, filter, order and page `items`."""
         name = schema_name or spec.list_item_schema_name(self.method, self.path)
-        base = spec.defaults(name) if name else {}
+        base = shape.defaults(name) if name else {}
         # filter and sort on views with the schema's defaults; complete only the page answered
         docs: list[Any] = [ChainMap(item, base) for item in items]
         properties = spec.property_types(name) if name else {}
@@ -104,7 +105,7 @@ class Call:
             "ServerTimeUtc": utc_stamp(self.clock.now())[:19] + "Z",
         }
         page = docs[(number - 1) * size : number * size]
-        data = [spec.blank(name, doc.maps[0]) if name else doc.maps[0] for doc in page]
+        data = [shape.complete(name, doc.maps[0]) if name else doc.maps[0] for doc in page]
         return json_response({"Meta": meta, "Data": data})
 
 

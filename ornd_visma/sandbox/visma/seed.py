@@ -314,6 +314,9 @@ def company_settings() -> dict[str, Any]:
         "KeepOriginalDraftDate": True,
         "UsesTransactionText": True,
         "CompanyStatus": 1,
+        # the income tax return of an AB whose year ends in December: 1 July (the document
+        # swaps the bounds of Month and Day; 7 / 1 fits both readings)
+        "TaxDeclarationDate": {"Month": 7, "Day": 1},
     }
 
 

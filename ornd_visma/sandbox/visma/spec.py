@@ -17,7 +17,8 @@ the document cannot say):
   accept those values (the document's prose enums).
 * `date-time` accepts a date (`2026-05-25`) as well as a date and time, with or without an
   offset, as the API does ("Format: yyyy-mm-dd" on date-time fields).
-* A property given only as a `$ref` to an object schema accepts null, unless it is required.
+* A property given only as a `$ref` to an object schema accepts null, unless it is required
+  (answers never carry null there: `shape`).
 * Unknown properties are ignored (the document says `additionalProperties: false`, but the
   .NET deserializer skips unknown members, so a client sending an extra field still works).
 * Read-only properties are validated for type and then ignored: the server computes them.
@@ -25,6 +26,7 @@ the document cannot say):
   is written by every real client and by the older spec; it is treated as writable.
 
 Numbers in bodies are parsed as `Decimal` (never float), so precision checks are exact.
+What answers look like is `shape`'s; query parameters are checked by `params`.
 """
 
 import functools
@@ -230,8 +232,8 @@ _plain_ref = Draft202012Validator.VALIDATORS["$ref"]
 
 
 def _ref(validator: Any, ref: str, instance: Any, schema_: dict) -> Iterator:
-    """A property that is just a `$ref` to an object schema is a .NET reference type: null is
-    accepted (a client sending back what GET answered has nulls there)."""
+    """A property that is just a `$ref` to an object schema is a .NET reference type: the
+    deserializer takes null for it (answers always carry the object, `shape`)."""
     if instance is None and "type" not in schema_:
         return iter(())
     return _plain_ref(validator, ref, instance, schema_)
@@ -438,41 +440,6 @@ def writable(node: dict[str, Any], value: Any, name: str | None = None) -> Any:
     if isinstance(value, list) and "items" in node:
         return [writable(node["items"], item) for item in value]
     return value
-
-
-@functools.cache
-def defaults(name: str) -> dict[str, Any]:
-    """The value each property of schema `name` has when a document lacks it: nullable ones
-    null, booleans false, numbers 0, arrays empty, strings empty (uuid/date-time null)."""
-    out: dict[str, Any] = {}
-    for key, prop in schema(name).get("properties", {}).items():
-        kinds = type_names(prop)
-        if "$ref" in prop or "null" in kinds:
-            out[key] = None
-        elif "boolean" in kinds:
-            out[key] = False
-        elif kinds & {"number", "integer"}:
-            out[key] = 0
-        elif "array" in kinds:
-            out[key] = ()
-        elif "string" in kinds:
-            out[key] = None if prop.get("format") in ("uuid", "date-time") else ""
-        else:
-            out[key] = None
-    return out
-
-
-def blank(name: str, doc: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with every property of schema `name` present, in the document's order (missing
-    ones get `defaults`); keys starting with "_" (the simulator's own) are left out."""
-    out: dict[str, Any] = {}
-    for key, default in defaults(name).items():
-        value = doc.get(key, default)
-        out[key] = [] if value == () else value
-    for key, value in doc.items():
-        if key not in out and not key.startswith("_"):
-            out[key] = value
-    return out
 
 
 def property_types(name: str) -> dict[str, tuple[set[str], str | None]]:

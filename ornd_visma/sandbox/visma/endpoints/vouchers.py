@@ -11,7 +11,12 @@ from ornd_visma.sandbox.visma.http import Call
 
 
 def present(voucher: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in voucher.items() if not k.startswith("_")}
+    """The voucher as answered; `Attachments` is an object even when nothing is attached
+    (the link of the voucher itself, DocumentType 3 = Voucher, with no attachment ids)."""
+    out = {k: v for k, v in voucher.items() if not k.startswith("_")}
+    if not out.get("Attachments"):
+        out["Attachments"] = {"DocumentId": voucher["Id"], "DocumentType": 3, "AttachmentIds": []}
+    return out
 
 
 def create(call: Call) -> Response:
