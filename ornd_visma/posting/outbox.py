@@ -67,6 +67,16 @@ COLUMNS = (
 )
 
 
+def is_voucher(row: Row) -> bool:
+    """A periodisation voucher or its reversal (not a document's)."""
+    return "VoucherDate" in row.payload and "Voucher" not in row.payload
+
+
+def is_invoice_mode(row: Row) -> bool:
+    """An invoice draft (invoice mode) or its reversal, a credit draft."""
+    return row.kind == "invoice" or (row.kind == "reversal" and "OurReference" in row.payload)
+
+
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(SCHEMA_SQL)
 
@@ -153,6 +163,59 @@ class Outbox:
         ).fetchone()
         return found[0] if found else None
 
+    def customer_keys(self) -> set[str]:
+        """The keys of every customer row (any state)."""
+        return {
+            k for (k,) in self.conn.execute(
+                "SELECT outbox_key FROM posting.outbox WHERE kind = 'customer'").fetchall()
+        }  # fmt: skip
+
+    def confirmed_customers(self) -> list[tuple[str, str, str]]:
+        """(entity, OfficeRnD id, `company`/`member`) of every customer Visma holds."""
+        return self.conn.execute(
+            """SELECT DISTINCT o.entity, o.document_id,
+                   CASE WHEN json_extract(o.payload, '$.IsPrivatePerson')::BOOLEAN
+                        THEN 'member' ELSE 'company' END
+               FROM posting.outbox o
+               WHERE o.kind = 'customer' AND o.state = 'confirmed'"""
+        ).fetchall()
+
+    def invoice_numbers(self) -> list[tuple[str, int, str, str]]:
+        """(entity, InvoiceNumber, document id, kind) of every ledger item and reversal held
+        or to be sent, oldest first."""
+        return [
+            row
+            for row in self.conn.execute(
+                """SELECT entity,
+                          TRY_CAST(json_extract_string(payload, '$.InvoiceNumber') AS BIGINT),
+                          document_id, kind
+                   FROM posting.outbox
+                   WHERE kind IN ('ledger_item', 'reversal')
+                     AND state NOT IN ('superseded', 'skipped')
+                   ORDER BY created_at"""
+            ).fetchall()
+            if row[1] is not None
+        ]
+
+    def voucher_document_ids(self) -> list[str]:
+        """The `document_id` of every periodisation voucher row."""
+        return [
+            d for (d,) in self.conn.execute(
+                "SELECT DISTINCT document_id FROM posting.outbox WHERE kind = 'voucher' "
+                "ORDER BY 1"
+            ).fetchall()
+        ]  # fmt: skip
+
+    def customer_failure(self, entity: str, customer_number: str) -> tuple[str, str] | None:
+        """(state, error message) of the customer's newest row in `entity`, if any: why a
+        document of it cannot be sent."""
+        return self.conn.execute(
+            """SELECT state, error_message FROM posting.outbox
+               WHERE kind = 'customer' AND entity = ? AND document_number = ?
+               ORDER BY updated_at DESC LIMIT 1""",
+            [entity, customer_number],
+        ).fetchone()
+
     def manual_hold(self, document_id: str) -> str | None:
         found = self.conn.execute(
             "SELECT reason FROM posting.holds WHERE document_id = ?", [document_id]
@@ -184,8 +247,10 @@ class Outbox:
         amount: Decimal | None = None,
         reverses: str | None = None,
         hold_reason: str | None = None,
-    ) -> None:
+    ) -> dict:
+        """Insert a row (none when the key exists); returns the payload as stored."""
         stamp = now()
+        text = dumps(payload).decode()
         self.conn.execute(
             """INSERT INTO posting.outbox (outbox_key, kind, entity, document_id,
                    document_number, revision, business_date, location, amount, payload,
@@ -193,9 +258,9 @@ class Outbox:
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT DO NOTHING""",
             [key, kind, entity, document_id, document_number, revision, business_date,
-             location, amount, dumps(payload).decode(), reverses, state, hold_reason,
-             stamp, stamp],
+             location, amount, text, reverses, state, hold_reason, stamp, stamp],
         )  # fmt: skip
+        return loads(text)
 
     def set_state(self, key: str, state: str, hold_reason: str | None = None) -> None:
         with self.transaction():

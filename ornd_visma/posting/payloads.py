@@ -264,7 +264,7 @@ class Periodisation:
     balance_text: str
 
 
-# Posted with `useDefaultVatCodes=false` and no VatCodeId on any row (`poster.VOUCHER_PARAMS`):
+# Posted with `useDefaultVatCodes=false` and no VatCodeId on any row (`sending.VOUCHER_PARAMS`):
 # they move revenue between periods, never the VAT report's bases, which follow the invoices
 # (faktureringsmetoden).
 PERIODISATION = {
