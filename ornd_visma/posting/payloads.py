@@ -16,7 +16,12 @@ Ledger mode (`posting_mode: ledger`): one customer ledger item with voucher per 
 with signed amounts (a credit note's are negative, so its rows change sides). Cost center
 items go on result accounts only (BAS classes 3–8): balance-sheet accounts such as 1510,
 2611 or 2420 (deposits) do not take cost centers in eAccounting. Rows of equal account and
-cost centers are summed; zero rows are left out. `TransactionText` ≤ 60 characters.
+cost centers are summed; zero rows are left out.
+
+Text is built as it comes (a name, a description, OfficeRnD's number): where a payload enters
+the outbox, `fit` cleans every text field and cuts it to the `maxLength` of Visma's OpenAPI
+document (`TransactionText` 60, a row's `Text` 2000, `Name` 50), and the row says what it
+changed (`text_changes`). Only the `VoucherText` is cut here too, around its tag.
 
 The ledger item's `InvoiceNumber` is given by the caller: the document's number in its
 location's range (`keys.invoice_number`), unique per Visma company. OfficeRnD's own number is
@@ -49,7 +54,6 @@ from typing import Any
 from ornd_visma.money import ZERO, to_money
 from ornd_visma.posting.keys import customer_number, tag
 
-TEXT_MAX = 60
 VOUCHER_TEXT_MAX = 1000
 PAYMENT_REFERENCE_MAX = 50
 NAME_MAX = 50
@@ -64,7 +68,7 @@ def _side(account: int, amount: Decimal, natural: str, text: str, cc: tuple = ()
     row: dict[str, Any] = {
         "AccountNumber": account,
         "DebitAmount" if side == "debit" else "CreditAmount": abs(amount),
-        "TransactionText": text[:TEXT_MAX],
+        "TransactionText": text,
     }
     if account >= RESULT_ACCOUNTS_FROM:
         for slot, short_name in enumerate(cc, start=1):
@@ -224,7 +228,7 @@ def invoice_draft(doc: dict, lines: list[dict], *, key: str) -> dict:
             "IsTextRow": False,
             "ReversedConstructionServicesVatFree": False,
             "ArticleNumber": line["article"],
-            "Text": (line.get("description") or line["article"])[:2000],
+            "Text": line.get("description") or line["article"],
             "Quantity": quantity,
             "UnitPrice": unit,
         }

@@ -17,7 +17,8 @@ plan and nothing else, and a plan never depends on what Visma answers.
 * The periodisation vouchers due by a day (`plan_vouchers`), one per entity, month and kind,
   corrected the same way when a late document changes a month already posted.
 
-The plain rules (why a document
+Every row goes in through `Outbox.insert` / `Outbox.set_payload`, which fit its payload to
+Visma's field lengths and say what changed (`text_changes`). The plain rules (why a document
 is held, the state a revision gets, when a voucher is due) are functions below, tested on
 their own.
 """
@@ -37,8 +38,8 @@ from ornd_visma.posting.outbox import (
     SENDABLE,
     Outbox,
     Row,
+    as_stored,
     is_invoice_mode,
-    loads,
 )
 from ornd_visma.posting.sources import Sources
 from ornd_visma.posting.summary import Summary
@@ -281,11 +282,11 @@ class Planner:
                           business_date, location, amount, stored, None, state, reason, 0,
                           None, None, None, None)  # fmt: skip
         elif current.state in OPEN and not self.dry_run:
-            if payload and loads(dumps(payload)) != current.payload:
+            if payload and as_stored(kind, payload) != current.payload:
                 # never sent: what it would send follows the mapping (e.g. a range pinned
                 # after a number was held), the revision being the same
-                self.outbox.set_payload(key, payload)
-                current = replace(current, payload=loads(dumps(payload)))
+                self.outbox.set_payload(key, payload, kind)
+                current = replace(current, payload=as_stored(kind, payload))
             if state == "held" or current.state in ("held", "would_post"):
                 self.outbox.set_state(key, state, reason)
                 current = replace(current, state=state, hold_reason=reason)
@@ -336,7 +337,7 @@ class Planner:
             )  # fmt: skip
             self.summary.planned[state] += 1
         elif problem is None:  # numbered now: it goes out
-            self.outbox.set_payload(key, payload)
+            self.outbox.set_payload(key, payload, "reversal")
             self.outbox.set_state(key, state, why)
         self._note(self.outbox.get(key))
         return problem

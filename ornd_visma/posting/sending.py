@@ -89,7 +89,7 @@ class Sender:
         if row.kind != "customer":
             moved = dating.dated(row.payload, self.companies.locked_to.get(row.entity))
             if moved is not None:  # its period is locked in Visma: the first open day
-                self.outbox.set_payload(row.outbox_key, moved)
+                self.outbox.redate(row.outbox_key, moved)
                 row = replace(row, payload=moved)
         if row.kind == "customer":
             self._send_customer(row)
