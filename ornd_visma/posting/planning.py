@@ -5,10 +5,11 @@ plan and nothing else, and a plan never depends on what Visma answers.
 
 * Each `ready` document revision gets one row (key from OfficeRnD id + revision), its
   customer one row per customer version. A document held in `core`, held by hand, in another
-  currency than SEK, of a customer Visma cannot take (no name, no address city/zip), or whose
-  voucher would not balance is `held` with the reasons; so is, in ledger mode, one whose
-  OfficeRnD number gives no InvoiceNumber in its location's range, or one another document
-  already has in that Visma company (`invoice_numbers`).
+  currency than SEK, of a customer Visma cannot take (no name, no address city/zip, a field
+  of a type the record should not have: `record.Fields`), or whose voucher would not balance
+  is `held` with the reasons; so is, in ledger mode, one whose OfficeRnD number gives no
+  InvoiceNumber in its location's range, or one another document already has in that Visma
+  company (`invoice_numbers`).
 * A document whose earlier revision is already in Visma is corrected (a reversal row
   negating the posted revision, then the new revision) or, with `on_change: hold`, held
   until `ornd-visma release`. A posted document gone from `core` (voided in OfficeRnD) is
@@ -41,7 +42,7 @@ from ornd_visma.posting.outbox import (
     as_stored,
     is_invoice_mode,
 )
-from ornd_visma.posting.sources import Sources
+from ornd_visma.posting.sources import Sources, Unparsed
 from ornd_visma.posting.summary import Summary
 
 OPEN_END = date(9999, 12, 31)  # the latest window is open-ended, as in staging and books
@@ -356,7 +357,12 @@ class Planner:
         record = self.sources.customer_record(customer_type, customer_id)
         if record is None:
             return [f"customer {customer_type} {customer_id} is not in staging"]
-        body, problems = payloads.customer(record, customer_type)
+        if isinstance(record, Unparsed):
+            return [
+                f"customer: {customer_type} {customer_id}: its staging payload gives no record "
+                f"({record.reason})"
+            ]
+        body, problems = payloads.customer(record, customer_type, customer_id)
         if problems:
             return [f"customer: {p}" for p in problems]
         revision = sha(dumps(body))

@@ -6,17 +6,26 @@ Kept apart from `planning` so that the planner's input is rows: everything here 
 done once per run (or per window) and cached where planning asks often.
 """
 
-import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from ornd_visma.posting.outbox import loads
+
 HERE = Path(__file__).parent
 DOCUMENTS_SQL = (HERE / "documents.sql").read_text()
 LINES_SQL = (HERE / "lines.sql").read_text()
 CUSTOMER_TABLES = (("company", "companies"), ("member", "members"))
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A staging payload that gives no record: not JSON, or JSON null (the reason)."""
+
+    reason: str
 
 
 def dicts(result: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -46,7 +55,8 @@ class Sources:
         return dict(self.conn.execute("SELECT document_id, reason FROM posting.holds").fetchall())
 
     def customer_record(self, customer_type: str, customer_id: str) -> Any:
-        """The customer's OfficeRnD record, None when staging has none."""
+        """The customer's OfficeRnD record as JSON values (numbers as Decimal), None when
+        staging has none, `Unparsed` when its payload is not JSON or is null."""
         if self._customers is None:
             self._customers = {}
             for kind, table in CUSTOMER_TABLES:
@@ -55,7 +65,13 @@ class Sources:
                 ).fetchall():
                     self._customers[(kind, ident)] = payload
         text = self._customers.get((customer_type, customer_id))
-        return None if text is None else json.loads(text)
+        if text is None:
+            return None
+        try:
+            record = loads(text)
+        except (ValueError, TypeError) as error:  # JSONDecodeError, a number past int's limit
+            return Unparsed(f"not JSON: {str(error).splitlines()[0][:200] if str(error) else '?'}")
+        return Unparsed("JSON null, not a record") if record is None else record
 
     def location_codes(self) -> dict[str, str]:
         """OfficeRnD location id -> its code (`STH`), from staging (none without it)."""

@@ -96,3 +96,34 @@ def test_an_invoice_draft_row_text_is_cleaned_and_cut(books, sim, tmp_path):
         "Rows[0].Text: control characters, line breaks or extra spaces removed; "
         "Rows[0].Text: cut to 2000 characters"
     ]
+
+
+def test_a_hostile_customer_reaches_visma_clean_and_within_each_max_length(books, sim, tmp_path):
+    street = "Storgatan 1, " + "x" * 287  # 300 characters
+    books.company(
+        "c1",
+        HOSTILE,
+        email=" info@acme.se\n",
+        address={"country": "Sweden", "city": "Stock\tholm\r\n", "street": street,
+                 "zip": "118\u200b46"},
+    )  # fmt: skip
+    books.document("d1", "000001-STH", "c1", date(2026, 6, 10), [Line(3001, D("100.00"))])
+    with make_client(sim, tmp_path / "tokens") as client:
+        summary = Poster(books.conn, load_mapping(SANDBOX_MAPPING), {"main": client}).run(*JUNE)
+    assert summary.failed == [] and summary.confirmed == 2
+    [customer] = inspect_state(sim.state_dir)["customers"]
+    assert dirty(customer) == []
+    assert all(len(customer[k]) <= n for k, n in CUSTOMER_MAX.items() if customer.get(k))
+    # CR LF and tab become spaces (one, runs collapsed); NUL, ESC, the bidi marks and the
+    # zero-width space go
+    assert customer["Name"] == "Acme AB [31mevil"
+    assert customer["InvoiceAddress1"] == street[:50]  # "Storgatan 1, " + 37 x
+    assert (customer["InvoiceCity"], customer["InvoicePostalCode"]) == ("Stock holm", "11846")
+    assert customer["EmailAddress"] == "info@acme.se"
+    assert text_changes(books, "customer") == [
+        "Name: control characters, line breaks or extra spaces removed; "
+        "InvoiceAddress1: cut to 50 characters; "
+        "InvoiceCity: control characters, line breaks or extra spaces removed; "
+        "InvoicePostalCode: control characters, line breaks or extra spaces removed; "
+        "EmailAddress: control characters, line breaks or extra spaces removed"
+    ]
