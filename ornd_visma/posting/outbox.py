@@ -4,6 +4,11 @@ transaction, so a crash at any point leaves a state the next run can act on: abo
 `sent` is committed *before* the request goes out, and a `sent` row is never sent again
 without first asking Visma whether it arrived.
 
+Every payload is fitted on its way in (`fit.fit`: text cleaned and cut to the `maxLength`
+Visma's OpenAPI document gives its field, the tag kept), here and nowhere else, so customers,
+ledger items, invoice drafts, reversals and vouchers alike hold only text Visma takes; what
+the fitting changed is the row's `text_changes` (one line per field, `; `-separated).
+
 The audit rows of the requests are written in the transaction of the next state change (the
 one that records their outcome, or the next `sent`), so a commit — an fsync — is paid twice
 per document, not per request; a kill loses at most the audit of the requests whose outcome
@@ -22,6 +27,7 @@ from typing import Any
 import duckdb
 
 from ornd_visma.jsontext import dumps
+from ornd_visma.posting.fit import fit, schema_for
 from ornd_visma.visma.client import Exchange
 
 SCHEMA_SQL = (Path(__file__).parent / "schema.sql").read_text()
@@ -58,13 +64,36 @@ class Row:
     visma_voucher_id: str | None
     visma_draft_id: str | None
     last_sent_at: datetime | None
+    text_changes: str | None = None  # what `fit` changed in the payload, `; `-separated
 
 
 COLUMNS = (
     "outbox_key, kind, entity, document_id, document_number, revision, business_date, "
     "location, amount, payload, reverses, state, hold_reason, attempts, visma_id, "
-    "visma_voucher_id, visma_draft_id, last_sent_at"
+    "visma_voucher_id, visma_draft_id, last_sent_at, text_changes"
 )
+
+
+def is_voucher(row: Row) -> bool:
+    """A periodisation voucher or its reversal (not a document's)."""
+    return "VoucherDate" in row.payload and "Voucher" not in row.payload
+
+
+def is_invoice_mode(row: Row) -> bool:
+    """An invoice draft (invoice mode) or its reversal, a credit draft."""
+    return row.kind == "invoice" or (row.kind == "reversal" and "OurReference" in row.payload)
+
+
+def fitted(kind: str, payload: dict) -> tuple[str, str | None]:
+    """The JSON text a payload of `kind` is stored as, and what fitting it changed."""
+    body, changes = fit(payload, schema_for(kind, payload))
+    return dumps(body).decode(), "; ".join(changes) or None
+
+
+def as_stored(kind: str, payload: dict) -> dict:
+    """`payload` as a row of `kind` holds it (fitted, read back): what to compare a freshly
+    built payload with."""
+    return loads(fitted(kind, payload)[0])
 
 
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
@@ -153,6 +182,59 @@ class Outbox:
         ).fetchone()
         return found[0] if found else None
 
+    def customer_keys(self) -> set[str]:
+        """The keys of every customer row (any state)."""
+        return {
+            k for (k,) in self.conn.execute(
+                "SELECT outbox_key FROM posting.outbox WHERE kind = 'customer'").fetchall()
+        }  # fmt: skip
+
+    def confirmed_customers(self) -> list[tuple[str, str, str]]:
+        """(entity, OfficeRnD id, `company`/`member`) of every customer Visma holds."""
+        return self.conn.execute(
+            """SELECT DISTINCT o.entity, o.document_id,
+                   CASE WHEN json_extract(o.payload, '$.IsPrivatePerson')::BOOLEAN
+                        THEN 'member' ELSE 'company' END
+               FROM posting.outbox o
+               WHERE o.kind = 'customer' AND o.state = 'confirmed'"""
+        ).fetchall()
+
+    def invoice_numbers(self) -> list[tuple[str, int, str, str]]:
+        """(entity, InvoiceNumber, document id, kind) of every ledger item and reversal held
+        or to be sent, oldest first."""
+        return [
+            row
+            for row in self.conn.execute(
+                """SELECT entity,
+                          TRY_CAST(json_extract_string(payload, '$.InvoiceNumber') AS BIGINT),
+                          document_id, kind
+                   FROM posting.outbox
+                   WHERE kind IN ('ledger_item', 'reversal')
+                     AND state NOT IN ('superseded', 'skipped')
+                   ORDER BY created_at"""
+            ).fetchall()
+            if row[1] is not None
+        ]
+
+    def voucher_document_ids(self) -> list[str]:
+        """The `document_id` of every periodisation voucher row."""
+        return [
+            d for (d,) in self.conn.execute(
+                "SELECT DISTINCT document_id FROM posting.outbox WHERE kind = 'voucher' "
+                "ORDER BY 1"
+            ).fetchall()
+        ]  # fmt: skip
+
+    def customer_failure(self, entity: str, customer_number: str) -> tuple[str, str] | None:
+        """(state, error message) of the customer's newest row in `entity`, if any: why a
+        document of it cannot be sent."""
+        return self.conn.execute(
+            """SELECT state, error_message FROM posting.outbox
+               WHERE kind = 'customer' AND entity = ? AND document_number = ?
+               ORDER BY updated_at DESC LIMIT 1""",
+            [entity, customer_number],
+        ).fetchone()
+
     def manual_hold(self, document_id: str) -> str | None:
         found = self.conn.execute(
             "SELECT reason FROM posting.holds WHERE document_id = ?", [document_id]
@@ -184,18 +266,20 @@ class Outbox:
         amount: Decimal | None = None,
         reverses: str | None = None,
         hold_reason: str | None = None,
-    ) -> None:
+    ) -> dict:
+        """Insert a row (none when the key exists); returns the payload as stored (fitted)."""
         stamp = now()
+        text, changes = fitted(kind, payload)
         self.conn.execute(
             """INSERT INTO posting.outbox (outbox_key, kind, entity, document_id,
                    document_number, revision, business_date, location, amount, payload,
-                   reverses, state, hold_reason, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   reverses, state, hold_reason, created_at, updated_at, text_changes)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT DO NOTHING""",
             [key, kind, entity, document_id, document_number, revision, business_date,
-             location, amount, dumps(payload).decode(), reverses, state, hold_reason,
-             stamp, stamp],
+             location, amount, text, reverses, state, hold_reason, stamp, stamp, changes],
         )  # fmt: skip
+        return loads(text)
 
     def set_state(self, key: str, state: str, hold_reason: str | None = None) -> None:
         with self.transaction():
@@ -205,8 +289,20 @@ class Outbox:
                 [state, hold_reason, now(), key],
             )
 
-    def set_payload(self, key: str, payload: dict) -> None:
-        """Replace the payload of a row never sent (the caller makes sure of that)."""
+    def set_payload(self, key: str, payload: dict, kind: str) -> None:
+        """Replace the payload of a row never sent (the caller makes sure of that) by a newly
+        built one of the row's `kind`, fitted."""
+        text, changes = fitted(kind, payload)
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE posting.outbox SET payload = ?, text_changes = ?, updated_at = ? "
+                "WHERE outbox_key = ?",
+                [text, changes, now(), key],
+            )
+
+    def redate(self, key: str, payload: dict) -> None:
+        """Replace the payload of a row about to be sent by the same payload with its booking
+        date moved (`dating.dated`): its text is already fitted, its `text_changes` stay."""
         with self.transaction():
             self.conn.execute(
                 "UPDATE posting.outbox SET payload = ?, updated_at = ? WHERE outbox_key = ?",

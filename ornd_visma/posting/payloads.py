@@ -16,7 +16,12 @@ Ledger mode (`posting_mode: ledger`): one customer ledger item with voucher per 
 with signed amounts (a credit note's are negative, so its rows change sides). Cost center
 items go on result accounts only (BAS classes 3–8): balance-sheet accounts such as 1510,
 2611 or 2420 (deposits) do not take cost centers in eAccounting. Rows of equal account and
-cost centers are summed; zero rows are left out. `TransactionText` ≤ 60 characters.
+cost centers are summed; zero rows are left out.
+
+Text is built as it comes (a name, a description, OfficeRnD's number): where a payload enters
+the outbox, `fit` cleans every text field and cuts it to the `maxLength` of Visma's OpenAPI
+document (`TransactionText` 60, a row's `Text` 2000, `Name` 50), and the row says what it
+changed (`text_changes`). Only the `VoucherText` is cut here too, around its tag.
 
 The ledger item's `InvoiceNumber` is given by the caller: the document's number in its
 location's range (`keys.invoice_number`), unique per Visma company. OfficeRnD's own number is
@@ -48,11 +53,11 @@ from typing import Any
 
 from ornd_visma.money import ZERO, to_money
 from ornd_visma.posting.keys import customer_number, tag
+from ornd_visma.posting.record import Fields
+from ornd_visma.text import clean_text
 
-TEXT_MAX = 60
 VOUCHER_TEXT_MAX = 1000
 PAYMENT_REFERENCE_MAX = 50
-NAME_MAX = 50
 RESULT_ACCOUNTS_FROM = 3000
 
 
@@ -64,7 +69,7 @@ def _side(account: int, amount: Decimal, natural: str, text: str, cc: tuple = ()
     row: dict[str, Any] = {
         "AccountNumber": account,
         "DebitAmount" if side == "debit" else "CreditAmount": abs(amount),
-        "TransactionText": text[:TEXT_MAX],
+        "TransactionText": text,
     }
     if account >= RESULT_ACCOUNTS_FROM:
         for slot, short_name in enumerate(cc, start=1):
@@ -224,7 +229,7 @@ def invoice_draft(doc: dict, lines: list[dict], *, key: str) -> dict:
             "IsTextRow": False,
             "ReversedConstructionServicesVatFree": False,
             "ArticleNumber": line["article"],
-            "Text": (line.get("description") or line["article"])[:2000],
+            "Text": line.get("description") or line["article"],
             "Quantity": quantity,
             "UnitPrice": unit,
         }
@@ -264,7 +269,7 @@ class Periodisation:
     balance_text: str
 
 
-# Posted with `useDefaultVatCodes=false` and no VatCodeId on any row (`poster.VOUCHER_PARAMS`):
+# Posted with `useDefaultVatCodes=false` and no VatCodeId on any row (`sending.VOUCHER_PARAMS`):
 # they move revenue between periods, never the VAT report's bases, which follow the invoices
 # (faktureringsmetoden).
 PERIODISATION = {
@@ -346,40 +351,61 @@ def accrual_voucher(
     )
 
 
-def customer(record: dict, kind: str) -> tuple[dict, list[str]]:
+def customer(record: Any, kind: str, ident: str | None = None) -> tuple[dict, list[str]]:
     """The `CustomerApi` body of an OfficeRnD company or member (`TermsOfPaymentId` resolved
-    at send time) and the reasons it cannot be sent (empty when it can)."""
-    billing = record.get("billingDetails") or {}
-    address = billing.get("billingAddress") or record.get("address") or {}
-    name = (billing.get("billingName") or record.get("name") or "").strip()
-    problems = []
-    if not name:
-        problems.append(f"{kind} {record['_id']}: no name")
-    city, zip_code = (address.get("city") or "").strip(), (address.get("zip") or "").strip()
-    if not city or not zip_code:
+    at send time) and the reasons it cannot be sent (empty when it can).
+
+    `record` is the raw JSON (the staging `payload`), read only through `record.Fields`: a
+    value of the wrong type is a reason naming the record and the field, never a crash.
+    `ident` is the record's id (the staging `id`; default the record's `_id`). Text is taken
+    as it is: where the body enters the outbox, `fit` cleans it and cuts it to Visma's
+    `maxLength` (`Name` 50, `InvoicePostalCode` 10, ...) and the row says what it changed."""
+    ident = ident or Fields(record, kind).text("_id")
+    fields = Fields(record, f"{kind} {ident}")
+    billing = fields.section("billingDetails")
+    # Every field the body could come from is read (a wrong type in any is a reason, also
+    # where another stands in for it); the address used is the billing address, else the
+    # record's own, and only the one used is read field by field.
+    own = fields.section("address")
+    address = billing.section("billingAddress")
+    address = address if address.record else own
+    billing_name, own_name = billing.text("billingName"), fields.text("name")
+    name = billing_name or own_name
+    city, zip_code = address.text("city"), address.text("zip")
+    street, country = address.text("street"), address.text("country")
+    email = fields.text("email")
+    vat = clean_text(billing.text("vatNumber")).replace(" ", "").upper()
+    registration = billing.text("registrationNumber")
+    problems = list(fields.problems)
+    if not ident:
+        problems.append(f"{kind} record: no _id")
+    if not clean_text(name):
+        problems.append(f"{kind} {ident}: no name")
+    if not clean_text(city) or not clean_text(zip_code):
         problems.append(
-            f"{kind} {record['_id']}: no billing address city/zip (Visma requires "
+            f"{kind} {ident}: no billing address city/zip (Visma requires "
             "InvoiceCity and InvoicePostalCode)"
         )
+    if problems:
+        return {}, problems
     body: dict[str, Any] = {
-        "CustomerNumber": customer_number(record["_id"]),
-        "Name": name[:NAME_MAX],
+        "CustomerNumber": customer_number(ident),
+        "Name": name,
         "IsPrivatePerson": kind == "member",
         "IsActive": True,
-        "InvoiceAddress1": (address.get("street") or "")[:NAME_MAX] or None,
-        "InvoiceCity": city[:NAME_MAX],
-        "InvoicePostalCode": zip_code[:10],
-        "InvoiceCountryCode": country_code(address.get("country")),
-        "EmailAddress": (record.get("email") or None),
+        "InvoiceAddress1": street or None,
+        "InvoiceCity": city,
+        "InvoicePostalCode": zip_code,
+        "InvoiceCountryCode": country_code(country),
+        "EmailAddress": email or None,
         "CurrencyCode": "SEK",
-        "Note": f"OfficeRnD {kind} {record['_id']}",
+        "Note": f"OfficeRnD {kind} {ident}",
     }
-    vat = (billing.get("vatNumber") or "").replace(" ", "").upper()
     if vat and kind == "company" and _vat_form(vat):
         body["VatNumber"] = vat
         body["InvoiceCountryCode"] = vat[:2] if vat[:2] != "EL" else "GR"
-    if billing.get("registrationNumber") and kind == "company":
-        body["CorporateIdentityNumber"] = str(billing["registrationNumber"])[:20]
+    if registration and kind == "company":
+        body["CorporateIdentityNumber"] = registration
     return {k: v for k, v in body.items() if v is not None}, problems
 
 
@@ -393,10 +419,12 @@ _COUNTRIES = {
 
 
 def country_code(country: str | None) -> str | None:
-    if not country:
+    """The ISO 3166 code Visma takes for a country as OfficeRnD writes it (`SE`, `Sweden`,
+    `Sverige`); None when it is not one we know."""
+    text = clean_text(country)
+    if not text:
         return None
-    text = country.strip()
-    if len(text) == 2 and text.isalpha():
+    if len(text) == 2 and text.isascii() and text.isalpha():
         return text.upper()
     return _COUNTRIES.get(text.lower())
 

@@ -86,3 +86,8 @@ CREATE TABLE IF NOT EXISTS posting.sie_numbers (
     PRIMARY KEY (outbox_key, series),
     UNIQUE (entity, series, fiscal_year_start, number)
 );
+
+-- Columns added after the first release, for warehouses whose outbox is older.
+-- What `posting/fit.py` changed in the payload on its way in (control characters removed,
+-- text cut to Visma's maxLength), one line per field, `; `-separated; NULL: nothing.
+ALTER TABLE posting.outbox ADD COLUMN IF NOT EXISTS text_changes VARCHAR;

@@ -77,6 +77,40 @@ class Line:
         return percent_of(self.net, self.percent)
 
 
+def company_record(ident: str, name) -> dict:
+    """A company's OfficeRnD record as `Books.company` stages it."""
+    return {
+        "_id": ident,
+        "name": name,
+        "email": f"{ident}@example.se",
+        "address": {"country": "Sweden", "city": "Stockholm", "street": "Gatan 1",
+                    "zip": "118 46"},
+        "billingDetails": {"billingName": name, "vatNumber": None,
+                           "registrationNumber": "556677-8899"},
+    }  # fmt: skip
+
+
+def member_record(ident: str, name) -> dict:
+    """A member billed on their own, as `Books.member` stages it (the billing address in
+    `billingDetails`, as OfficeRnD gives an individual's)."""
+    address = {"country": "Sweden", "city": "Göteborg", "street": "Vägen 2", "zip": "411 03"}
+    return {
+        "_id": ident,
+        "name": name,
+        "email": f"{ident}@example.se",
+        "company": None,
+        "isBillingPerson": True,
+        "address": address,
+        "billingDetails": {"billingName": name, "vatNumber": None, "registrationNumber": None,
+                           "billingAddress": dict(address)},
+    }  # fmt: skip
+
+
+def _text(value) -> str | None:
+    """The staging `name` column: text (validation reads the name as text)."""
+    return None if value is None else str(value)
+
+
 @dataclass
 class Books:
     conn: duckdb.DuckDBPyConnection
@@ -88,21 +122,24 @@ class Books:
         for code, ident in LOCATIONS.items():
             self.conn.execute("INSERT INTO staging.locations VALUES (?, ?, ?)", [ident, code, code])
 
-    def company(self, ident: str, name: str, **over) -> None:
-        record = {
-            "_id": ident,
-            "name": name,
-            "email": f"{ident}@example.se",
-            "address": {"country": "Sweden", "city": "Stockholm", "street": "Gatan 1",
-                        "zip": "118 46"},
-            "billingDetails": {"billingName": name, "vatNumber": None,
-                               "registrationNumber": "556677-8899"},
-        }  # fmt: skip
-        record.update(over)
+    def company(self, ident: str, name, *, raw: str | None = None, **over) -> None:
+        """A company in staging: `over` replaces top-level fields of its record, the staging
+        `name` column is the name as text, `raw` replaces the whole payload text (JSON no
+        parser reads, a record that is not an object)."""
+        record = {**company_record(ident, name), **over}
         self.conn.execute("DELETE FROM staging.companies WHERE id = ?", [ident])
         self.conn.execute(
             "INSERT INTO staging.companies VALUES (?, ?, 'loc-sth', ?)",
-            [ident, name, json.dumps(record)],
+            [ident, _text(name), json.dumps(record) if raw is None else raw],
+        )
+
+    def member(self, ident: str, name, *, raw: str | None = None, **over) -> None:
+        """A member billed on their own (an individual), as `company`."""
+        record = {**member_record(ident, name), **over}
+        self.conn.execute("DELETE FROM staging.members WHERE id = ?", [ident])
+        self.conn.execute(
+            "INSERT INTO staging.members VALUES (?, ?, 'loc-sth', NULL, ?)",
+            [ident, _text(name), json.dumps(record) if raw is None else raw],
         )
 
     def document(
@@ -119,6 +156,7 @@ class Books:
         hold_reasons: list[str] | None = None,
         currency: str = "SEK",
         rounding: bool = True,
+        customer_type: str = "company",
     ) -> dict:
         """Replace document `ident` (and its lines); amounts signed as the contract says."""
         sign = Decimal(-1) if credit else Decimal(1)
@@ -138,9 +176,10 @@ class Books:
         self.conn.execute("DELETE FROM core.documents WHERE document_id = ?", [ident])
         self.conn.execute("DELETE FROM core.invoice_lines WHERE document_id = ?", [ident])
         self.conn.execute(
-            "INSERT INTO core.documents VALUES (?, ?, ?, ?, ?, 'company', ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, NULL, ?, ?, ?)",
-            [ident, number, "creditNote" if credit else "invoice", revision, customer, day,
+            "INSERT INTO core.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, NULL, ?, ?, ?)",
+            [ident, number, "creditNote" if credit else "invoice", revision, customer,
+             customer_type, day,
              day + timedelta(days=30), location, entity, currency, net, vat, total,
              posted - total, posted, status, hold_reasons or [], day],
         )  # fmt: skip
