@@ -17,7 +17,7 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=10
 
 ui: $(BIN)/.installed
 	$(BIN)/dagster dev -w workspace.yaml
