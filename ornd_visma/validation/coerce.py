@@ -49,13 +49,22 @@ def _bool(value) -> bool:
     return value
 
 
+# What the staged columns hold (columns.DUCKDB_TYPES): a value beyond it would fail the
+# whole table's insert, so it is the record's problem here.
+BIGINT_MAX = 2**63 - 1
+NUMBER_LIMIT = Decimal(10) ** 14  # DECIMAL(18, 4)
+MONEY_LIMIT = Decimal(10) ** 16  # DECIMAL(18, 2)
+
+
 def _int(value) -> int:
     if isinstance(value, bool) or int(value) != value:
         raise ValueError("not a whole number")
+    if abs(int(value)) > BIGINT_MAX:
+        raise ValueError("out of range")
     return int(value)
 
 
-def _number(value) -> Decimal:
+def _finite(value) -> Decimal:
     if isinstance(value, bool | str):
         raise ValueError("not a number")
     number = Decimal(str(value))
@@ -64,10 +73,19 @@ def _number(value) -> Decimal:
     return number
 
 
+def _number(value) -> Decimal:
+    number = _finite(value)
+    if abs(number) >= NUMBER_LIMIT:
+        raise ValueError("out of range")
+    return number
+
+
 def _money(value) -> Decimal:
-    number = _number(value)
+    number = _finite(value)
     if number != number.quantize(Decimal("0.01")):
         raise ValueError("more than two decimals")
+    if abs(number) >= MONEY_LIMIT:
+        raise ValueError("out of range")
     return number
 
 
