@@ -1,6 +1,6 @@
 """Live progress of a run in the terminal, from the run's own events: each step as it starts
-(`step 3 of 16`) and ends (its time), and the few figures a person waits for (records pulled,
-documents posted), taken from the materializations' metadata.
+(`step 3 of 16`) and ends (its time, and the few figures a person waits for: records pulled,
+rows, documents posted, summed over the tables and days the step materialized).
 
 `Progress` is fed `(event type, step key, metadata)` triples by the Dagster logger in
 `ornd_visma/definitions.py` and writes one plain line per event (no cursor tricks: the same
@@ -10,6 +10,7 @@ output reads right in a terminal, a CI log and a file).
 import sys
 import time
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
 # The metadata worth a line, by name: what the figure means.
@@ -30,6 +31,7 @@ class Progress:
         self.steps = steps
         self.out = out or sys.stdout
         self.started: dict[str, float] = {}
+        self.figures: dict[str, dict[str, Decimal]] = {}  # step -> label -> sum
 
     def _say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -40,16 +42,28 @@ class Progress:
             self._say(f"step {len(self.started)} of {self.steps}: {step} ...")
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step:
             took = time.monotonic() - self.started.get(step, time.monotonic())
-            self._say(f"  {step} {'done' if kind == 'STEP_SUCCESS' else 'FAILED'} ({took:.1f} s)")
-        elif kind == "ASSET_MATERIALIZATION" and metadata:
-            figures = [
-                f"{label} {_plain(metadata[name])}"
-                for name, label in FIGURES.items()
-                if name in metadata and _plain(metadata[name]) not in ("0", "None")
-            ]
-            if figures:
-                self._say(f"  {step}: {', '.join(figures)}")
+            figures = self.figures.pop(step, {})
+            said = ", ".join(f"{label} {_number(v)}" for label, v in figures.items() if v)
+            outcome = "done" if kind == "STEP_SUCCESS" else "FAILED"
+            self._say(f"  {step} {outcome} ({took:.1f} s){': ' + said if said else ''}")
+        elif kind == "ASSET_MATERIALIZATION" and metadata and step:
+            # a step materializes many tables and partitions: its figures are summed
+            sums = self.figures.setdefault(step, {})
+            for name, label in FIGURES.items():
+                value = _decimal(metadata.get(name))
+                if value is not None:
+                    sums[label] = sums.get(label, Decimal(0)) + value
 
 
-def _plain(value: Any) -> str:
-    return str(getattr(value, "value", value))
+def _decimal(value: Any) -> Decimal | None:
+    value = getattr(value, "value", value)
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _number(value: Decimal) -> str:
+    return f"{value:,}".replace(",", " ") if value == value.to_integral_value() else str(value)
