@@ -9,11 +9,17 @@ any (ornd_visma.posting.sie_company).
 
 BAS_NAMES: dict[int, str] = {
     1510: "Kundfordringar",
+    1511: "Kundfordringar",
+    1790: "Övriga förutbetalda kostnader och upplupna intäkter",
     2420: "Förskott från kunder",
     2611: "Utgående moms på försäljning inom Sverige, 25 %",
+    2613: "Utgående moms för uthyrning, 25 %",
     2621: "Utgående moms på försäljning inom Sverige, 12 %",
     2631: "Utgående moms på försäljning inom Sverige, 6 %",
     2970: "Förutbetalda intäkter",
+    2971: "Förutbetalda hyresintäkter",
+    2972: "Förutbetalda medlemsavgifter",
+    2979: "Övriga förutbetalda intäkter",
     3001: "Försäljning inom Sverige, 25 % moms",
     3002: "Försäljning inom Sverige, 12 % moms",
     3003: "Försäljning inom Sverige, 6 % moms",

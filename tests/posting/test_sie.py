@@ -296,3 +296,14 @@ def test_numbers_are_refused_when_the_fiscal_years_change_and_nothing_is_kept_on
         "SELECT outbox_key FROM posting.sie_numbers ORDER BY 1"
     ).fetchall() == [("V-a",)]
     assert sorted(p.name for p in tmp_path.glob("*.si*")) == ["2026-06-01_2026-06-30_A.si"]
+
+
+def test_every_account_the_sandbox_mapping_can_post_has_a_bas_name():
+    from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
+    from ornd_visma.posting.bas import BAS_NAMES
+
+    mapping = load_mapping(SANDBOX_MAPPING)
+    accounts = {*mapping.accounts.model_dump().values(), mapping.reverse_charge.account}
+    accounts |= {v.vat_account for v in mapping.vat.values() if v.vat_account}
+    accounts |= {rule.account for rule in mapping.revenue}
+    assert sorted(a for a in accounts if a not in BAS_NAMES) == []
