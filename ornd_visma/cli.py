@@ -12,9 +12,7 @@ traceback).
 import argparse
 import json
 import os
-import signal
 import sys
-import uuid
 from datetime import date, datetime
 from pathlib import Path
 
@@ -127,96 +125,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    # The Dagster entry point; imported here so the rest of the CLI starts without Dagster.
-    from ornd_visma.config import warehouse_path
-    from ornd_visma.definitions import canceled, failed_steps, launch_range, unreachable_companies
-    from ornd_visma.posting.outbox import now
-    from ornd_visma.preflight import problems
-    from ornd_visma.runlock import Busy, ensure_free, run_lock
+    from ornd_visma.run_command import run
 
-    problem = _range_problem(args.date_from, args.date_to)
-    if problem:
-        return _fail("run", problem)
-    warehouse = warehouse_path()
-    try:
-        ensure_free(run_lock(warehouse), f"the warehouse {warehouse}")
-    except Busy as busy:
-        return _fail("run", str(busy))
-    unreachable = problems(visma=not args.dry_run)
-    if unreachable:
-        for line in unreachable[:-1]:
-            print(f"ornd-visma run: {line}", file=sys.stderr)
-        return _fail("run", unreachable[-1])
-    began, run_id = now(), str(uuid.uuid4())
-    print(f"run {run_id}: {args.date_from} .. {args.date_to}"
-          f"{' (dry run)' if args.dry_run else ''}; watch it in the UI (make ui): "
-          f"http://127.0.0.1:3000/runs/{run_id}", flush=True)  # fmt: skip
-    signal.signal(signal.SIGTERM, _interrupt)  # a stop ends the run, marked canceled
-    try:
-        result = launch_range(
-            args.date_from, args.date_to, dry_run=args.dry_run, run_id=run_id, progress=True
-        )
-    except Busy as busy:
-        return _fail("run", str(busy))
-    except KeyboardInterrupt:
-        canceled(run_id)
-        return _fail("run", f"run {run_id} stopped by a signal and marked canceled")
-    steps = failed_steps(result)
-    unreachable = unreachable_companies(result)
-    print(f"run {result.run_id}: {'success' if result.success else 'FAILURE'}")
-    for step in steps:
-        print(f"  step failed: {step}")
-    outcome = _posting_outcome(began, unreachable)
-    if outcome is None:
-        return 1
-    lines, trouble = outcome
-    print("\n".join(lines))
-    return 0 if result.success and not trouble else 1
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def _range_problem(start: date, end: date) -> str | None:
-    """Why `--from start --to end` is no range of the daily partitions, or None."""
-    from datetime import timedelta
-
-    from ornd_visma.config import start_date
-
-    first, last = date.fromisoformat(start_date()[:10]), date.today() - timedelta(days=1)
-    if start > end:
-        return f"--from {start} is after --to {end}"
-    if start < first:
-        return (
-            f"--from {start} is before the first day of the books, {first} (ORND_VISMA_START_DATE)"
-        )
-    if end > last:
-        return f"--to {end} is after yesterday, {last}, the latest day that can be run"
-    return None
-
-
-def _posting_outcome(began: datetime, unreachable: dict[str, str]) -> tuple[list[str], bool] | None:
-    """The summary lines of what the outbox holds now, and whether anything failed or was
-    out of reach; None when the warehouse cannot be read (said on stderr)."""
-    import duckdb
-
-    from ornd_visma.config import warehouse_path
-    from ornd_visma.posting.standing import standing, summary_lines
-
-    path = warehouse_path()
-    if not path.exists():
-        return [f"the warehouse {path} was not written: nothing posted"], True
-    try:
-        conn = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as error:
-        print(f"ornd-visma run: cannot read the warehouse {path}: {error}", file=sys.stderr)
-        return None
-    try:
-        state = standing(conn, began)
-    finally:
-        conn.close()
-    return summary_lines(state, unreachable), bool(state.failed or unreachable)
+    return run(args.date_from, args.date_to, args.dry_run)
 
 
 def _doctor(args: argparse.Namespace) -> int:

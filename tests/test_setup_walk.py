@@ -39,22 +39,22 @@ def sandbox(small_dir, tmp_path, monkeypatch):
         visma.state.visma.store.close()
 
 
-def test_from_nothing_to_a_dry_run_with_a_proposed_mapping(sandbox, small_dir, monkeypatch, capsys):
+def test_from_nothing_to_a_dry_run_with_a_proposed_mapping(sandbox, small_dir, monkeypatch, capfd):
     state, root = sandbox
     assert main(["connect", "officernd"]) == 0
     assert main(["connect", "visma", "--redirect-uri",
                  f"http://127.0.0.1:{_free_port()}/callback"]) == 0  # fmt: skip
-    said = capsys.readouterr().out
+    said = capfd.readouterr().out
     assert "organization sandbox: 1 locations" in said
     assert "company: Sandbox Coworking AB (org. nr 559999-0001)" in said
     mapping = root / "mapping.yaml"
     assert main(["init", "--out", str(mapping)]) == 0
-    assert "doctor: 0 error(s)" in capsys.readouterr().out
+    assert "doctor: 0 error(s)" in capfd.readouterr().out
     monkeypatch.setenv("ORND_VISMA_MAPPING", str(mapping))
     assert main(["doctor", "--dataset", str(small_dir)]) == 0
-    capsys.readouterr()
+    capfd.readouterr()
     assert main(["run", "--from", "2026-10-20", "--to", "2026-11-19", "--dry-run"]) == 0
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     assert "run " in out.splitlines()[0] and "(dry run)" in out.splitlines()[0]
     assert "step 1 of " in out
     conn = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)

@@ -93,10 +93,15 @@ class OfficeRnDClient:
         self._token: str | None = None
         self._token_expires = 0.0
         self.unreachable: str | None = None  # why, once a request found no server
+        self.stopped = False
         self._http = httpx.Client(timeout=timeout_s, transport=transport)
 
     def close(self) -> None:
         self._http.close()
+
+    def stop(self) -> None:
+        """Every later request fails at once (the run is stopping)."""
+        self.stopped = True
 
     def __enter__(self) -> "OfficeRnDClient":
         return self
@@ -161,6 +166,8 @@ class OfficeRnDClient:
     def fetch_page(self, collection: str, params: dict[str, str]) -> tuple[dict, bytes]:
         """One page of a list endpoint: the parsed `{results, cursorNext, ...}` envelope and
         the body as received."""
+        if self.stopped:
+            raise OfficeRnDError(f"{collection}: not pulled, the run is stopping")
         if self.unreachable:
             raise OfficeRnDUnreachable(
                 f"{collection}: OfficeRnD at {self.settings.api_url} is out of reach "

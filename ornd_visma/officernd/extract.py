@@ -141,6 +141,14 @@ def extract_all(
 
     # Largest collections first, so the slowest pull starts at once.
     ordered = sorted(collections, key=lambda c: c.business_date is None)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         results = list(pool.map(one, ordered))
+    except BaseException:
+        # a stop (SIGINT/SIGTERM) or a failed pull: the queued pulls never start and the
+        # running ones end at their next request, so the run ends in seconds
+        client.stop()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return {result.collection: result for result in results}
