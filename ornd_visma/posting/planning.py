@@ -380,13 +380,15 @@ class Planner:
                 for old in self.outbox.for_document(customer_id):
                     if old.entity == entity and old.state in OPEN:
                         self.outbox.set_state(old.outbox_key, "superseded")
-            self.outbox.insert(
+            stored = self.outbox.insert(
                 key, kind="customer", entity=entity, document_id=customer_id,
                 revision=revision, payload=body, state=self.fresh_state,
                 document_number=body["CustomerNumber"],
             )  # fmt: skip
             self.summary.planned[self.fresh_state] += 1
-            self._note(self.outbox.get(key))
+            self._note(Row(key, "customer", entity, customer_id, body["CustomerNumber"],
+                           revision, None, None, None, stored, None, self.fresh_state, None, 0,
+                           None, None, None, None))  # fmt: skip
         return []
 
     def plan_customer_updates(self) -> None:
