@@ -155,6 +155,7 @@ class Planner:
         self.preview_limit = preview_limit
         self.numbers = InvoiceNumbers(mapping, self.sources.location_codes, outbox.invoice_numbers)
         self._customers_planned: set[str] = set()
+        self._customer_bodies: dict[tuple[str, str], tuple[dict, str, tuple[str, ...]]] = {}
         self._prefetched: dict[str, list[Row]] | None = None
         self._refetch: set[str] = set()  # documents whose rows changed after the prefetch
         self._holds: dict[str, str] | None = None
@@ -354,18 +355,13 @@ class Planner:
     def plan_customer(self, entity: str, customer_id: str, customer_type: str) -> list[str]:
         """Plan the customer's current version in `entity`; the reasons a document of it must
         wait (none when the customer can be sent)."""
-        record = self.sources.customer_record(customer_type, customer_id)
-        if record is None:
-            return [f"customer {customer_type} {customer_id} is not in staging"]
-        if isinstance(record, Unparsed):
-            return [
-                f"customer: {customer_type} {customer_id}: its staging payload gives no record "
-                f"({record.reason})"
-            ]
-        body, problems = payloads.customer(record, customer_type, customer_id)
-        if problems:
-            return [f"customer: {p}" for p in problems]
-        revision = sha(dumps(body))
+        built = self._customer_bodies.get((customer_type, customer_id))
+        if built is None:
+            built = self._customer_body(customer_type, customer_id)
+            self._customer_bodies[(customer_type, customer_id)] = built
+        body, revision, reasons = built
+        if reasons:
+            return list(reasons)
         key = outbox_key("C", customer_id, revision, entity)
         if key in self._customers_planned:
             return []
@@ -390,6 +386,25 @@ class Planner:
                            revision, None, None, None, stored, None, self.fresh_state, None, 0,
                            None, None, None, None))  # fmt: skip
         return []
+
+    def _customer_body(
+        self, customer_type: str, customer_id: str
+    ) -> tuple[dict, str, tuple[str, ...]]:
+        """(body, revision, reasons it cannot be sent) of the customer's current version:
+        built once per customer and run, however many documents it has."""
+        record = self.sources.customer_record(customer_type, customer_id)
+        if record is None:
+            return {}, "", (f"customer {customer_type} {customer_id} is not in staging",)
+        if isinstance(record, Unparsed):
+            reason = (
+                f"customer: {customer_type} {customer_id}: its staging payload gives no record "
+                f"({record.reason})"
+            )
+            return {}, "", (reason,)
+        body, problems = payloads.customer(record, customer_type, customer_id)
+        if problems:
+            return {}, "", tuple(f"customer: {p}" for p in problems)
+        return body, sha(dumps(body)), ()
 
     def plan_customer_updates(self) -> None:
         """Customers already in Visma whose OfficeRnD record changed get their new version."""
