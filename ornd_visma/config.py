@@ -92,13 +92,20 @@ def warehouse_path(env: dict[str, str] | None = None) -> Path:
     return Path(env.get("ORND_VISMA_WAREHOUSE", str(DEFAULT_WAREHOUSE)))
 
 
-def duckdb_memory_limit(env: dict[str, str] | None = None) -> str | None:
-    """DuckDB's `memory_limit` for the warehouse (`ORND_VISMA_DUCKDB_MEMORY_LIMIT`, e.g.
-    `1GB`); unset, DuckDB's own default (80 % of RAM). DuckDB keeps the blocks it wrote or
-    read cached up to that limit, so a long history shows as a larger process, not a larger
+# DuckDB's own default is 80 % of RAM, and it keeps every block it wrote or read cached up
+# to it: a one-run backfill of the large operator peaked at 1.57 GiB without being any faster
+# for it. Half a gigabyte holds the largest window's working set; beyond it DuckDB evicts and,
+# for a query that needs more, spills to disk (`bench/README.md` has the figures).
+DEFAULT_DUCKDB_MEMORY_LIMIT = "512MB"
+
+
+def duckdb_memory_limit(env: dict[str, str] | None = None) -> str:
+    """DuckDB's `memory_limit` for the warehouse: `ORND_VISMA_DUCKDB_MEMORY_LIMIT` (e.g.
+    `1GB`), else `DEFAULT_DUCKDB_MEMORY_LIMIT`. DuckDB keeps the blocks it wrote or read
+    cached up to that limit, so a long history shows as a larger process, not a larger
     need: with a limit it evicts and, for a query that needs more, spills to disk."""
     env = os.environ if env is None else env
-    return env.get("ORND_VISMA_DUCKDB_MEMORY_LIMIT") or None
+    return env.get("ORND_VISMA_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
 def mapping_path(env: dict[str, str] | None = None) -> Path:
