@@ -170,7 +170,11 @@ class Planner:
     def plan_documents(self, start: date, end: date) -> None:
         """The documents with business dates in [start, end), and the posted ones of the
         window that left the books."""
-        docs = self.sources.documents(start, end)
+        # Set-based first: the documents Visma already holds as they are need nothing, so
+        # no payload is built for them (the daily run's window is nearly all of them).
+        prefix = "L" if self.mapping.posting_mode == "ledger" else "I"
+        settled = self.sources.settled(start, end, prefix)
+        docs = [d for d in self.sources.documents(start, end) if d["document_id"] not in settled]
         lines = self.sources.lines(start, end)
         # one read of the window's outbox rows, holds and customers instead of one per document
         self._prefetched = {}
