@@ -43,13 +43,17 @@ def clean_text(value: object, max_len: int | None = None) -> str:
     if max_len is not None and max_len < 0:
         raise ValueError(f"max_len must be 0 or more, not {max_len}")
     text = "" if value is None else unicodedata.normalize("NFC", str(value))
-    kept = []
-    for char in text:
-        if char.isspace():
-            kept.append(" ")
-        elif unicodedata.category(char) not in REMOVED_CATEGORIES:
-            kept.append(char)
-    text = " ".join("".join(kept).split())
+    if not text.isprintable():
+        # Printable text (nearly all of it) has nothing for the loop to do: every whitespace
+        # character but the space, and every Cc, Cf and Cs character, is unprintable.
+        kept = []
+        for char in text:
+            if char.isspace():
+                kept.append(" ")
+            elif unicodedata.category(char) not in REMOVED_CATEGORIES:
+                kept.append(char)
+        text = "".join(kept)
+    text = " ".join(text.split())
     if max_len is not None:
         text = text[:max_len].rstrip(" ")
     return text

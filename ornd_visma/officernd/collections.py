@@ -6,6 +6,33 @@ One table serves the simulator (which rejects what the real API rejects) and the
 `shared/reference/officernd-api.md`: §3.2 and §4 for documented filters, the staging
 observations for `/memberships` (no `createdAt`/`modifiedAt`, no `$sort`). Where the reference
 is silent the choice is marked "inferred"; change it here and both sides follow.
+
+Incremental where the reference allows it, full pull where it does not. The reference (§3.2)
+documents date comparisons "on `createdAt` and `modifiedAt` (members, companies, floors,
+charges), on `date` (charges), and on `issueDate` (fees)", payments' `createdAt`/`modifiedAt`
+from the n8n node, check-ins "incremental on `start` per third-party" (§4.14), and lists as
+its open question "whether every list endpoint accepts `modifiedAt[$gte]`. It was observed
+rejected on `/memberships`". Every collection below without a date filter is pulled in full
+each run because the reference gives it none: credits (§4.12 shows only `POST /credits`),
+coins (only `GET /coins/stats`), passes (§4.13: fields, no list filters), memberships
+(observed: rejects them), resources (only `GET /resources/{id}` seen), assignments (filters
+`resource`, `membership`), and the small settings and billing lists (locations, resource
+types, tax rates, revenue accounts, plans, resource rates, business hours). An undocumented filter
+is refused with 400 ("property <name> should not exist"), so guessing one would fail the pull.
+
+What the full pulls cost every day, in requests of 50 records (the generated operators,
+seed 7; `bench/README.md`):
+
+| collection | small | demo | large |
+|---|---:|---:|---:|
+| credits | 2 | 28 | 371 |
+| coins | 1 | 17 | 250 |
+| memberships | 1 | 10 | 91 |
+| assignments | 1 | 7 | 66 |
+| resources | 1 | 8 | 59 |
+| passes | 1 | 2 | 8 |
+| the seven settings and billing lists (one page each) | 7 | 7 | 7 |
+| **all full pulls** | **14** | **79** | **852** |
 """
 
 from dataclasses import dataclass, field

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from ornd_visma.jsontext import dumps
 from ornd_visma.posting.fit import fit, schema_for
@@ -74,6 +75,19 @@ COLUMNS = (
 )
 
 
+# The columns `insert` gives, in its order, and their Arrow types for a bulk insert (the
+# amount as text, which DuckDB casts to the column's DECIMAL as it does a bound parameter).
+INSERT_COLUMNS = (
+    "outbox_key", "kind", "entity", "document_id", "document_number", "revision",
+    "business_date", "location", "amount", "payload", "reverses", "state", "hold_reason",
+    "created_at", "updated_at", "text_changes",
+)  # fmt: skip
+INSERT_TYPES = (
+    *[pa.string()] * 6, pa.date32(), pa.string(), pa.string(), *[pa.string()] * 4,
+    pa.timestamp("us"), pa.timestamp("us"), pa.string(),
+)  # fmt: skip
+
+
 def is_voucher(row: Row) -> bool:
     """A periodisation voucher or its reversal (not a document's)."""
     return "VoucherDate" in row.payload and "Voucher" not in row.payload
@@ -106,6 +120,8 @@ class Outbox:
         self.run_id = run_id
         self._audit: list[list] = []
         self._in_tx = False
+        # Rows `insert` holds back inside `bulk()`, by key (None: inserts go in at once).
+        self._buffer: dict[str, list] | None = None
         ensure_schema(conn)
 
     @contextlib.contextmanager
@@ -119,9 +135,11 @@ class Outbox:
         self._in_tx = True
         try:
             yield
+            self._flush_inserts()
             self._flush_audit()
             self.conn.execute("COMMIT")
         except BaseException:
+            self._buffer = None if self._buffer is None else {}
             self.conn.execute("ROLLBACK")
             raise
         finally:
@@ -135,6 +153,49 @@ class Outbox:
             )
             self._audit = []
 
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Inside, `insert` holds its rows back and writes them in one statement: before the
+        next read or write of the outbox through this object, and at the end. Planning
+        inserts tens of thousands of rows; a statement per row costs milliseconds each (the
+        primary key's index checked one row at a time), one statement for all of them costs
+        less than a second. Reads see every row inserted, as without it."""
+        if self._buffer is not None:
+            yield
+            return
+        self._buffer = {}
+        try:
+            yield
+            self._flush_inserts()
+        finally:
+            self._buffer = None
+
+    def _flush_inserts(self) -> None:
+        """Write the held-back rows in one `INSERT … SELECT` from an Arrow table (the first
+        row of a key wins, and a key the outbox has is left alone, as `insert` does)."""
+        if not self._buffer:
+            return
+        rows, self._buffer = list(self._buffer.values()), {}
+        columns = list(zip(*rows, strict=True))
+        batch = pa.table(
+            [pa.array(v, type=t) for v, t in zip(columns, INSERT_TYPES, strict=True)],
+            names=list(INSERT_COLUMNS),
+        )
+        names = ", ".join(INSERT_COLUMNS)
+        self.conn.register("outbox_insert_batch", batch)
+        try:
+            self.conn.execute(
+                f"INSERT INTO posting.outbox ({names}) SELECT {names} FROM outbox_insert_batch "
+                "ON CONFLICT DO NOTHING"
+            )
+        finally:
+            self.conn.unregister("outbox_insert_batch")
+
+    def _sql(self, query: str, params: list | None = None) -> duckdb.DuckDBPyConnection:
+        """Every statement on the outbox goes through here: held-back inserts first."""
+        self._flush_inserts()
+        return self.conn.execute(query, params or [])
+
     def flush(self) -> None:
         with self.transaction():
             pass
@@ -142,7 +203,7 @@ class Outbox:
     # -- reading ---------------------------------------------------------------------------
 
     def _rows(self, where: str, params: list | None = None) -> list[Row]:
-        found = self.conn.execute(
+        found = self._sql(
             f"SELECT {COLUMNS} FROM posting.outbox WHERE {where}", params or []
         ).fetchall()
         return [Row(*r[:9], loads(r[9]), *r[10:]) for r in found]
@@ -173,7 +234,7 @@ class Outbox:
         return self._rows(where + order, [*states, *([entity] if entity else [])])
 
     def confirmed_customer(self, entity: str, customer_number: str) -> str | None:
-        found = self.conn.execute(
+        found = self._sql(
             """SELECT visma_id FROM posting.outbox
                WHERE kind = 'customer' AND entity = ? AND state = 'confirmed'
                  AND json_extract_string(payload, '$.CustomerNumber') = ?
@@ -185,13 +246,13 @@ class Outbox:
     def customer_keys(self) -> set[str]:
         """The keys of every customer row (any state)."""
         return {
-            k for (k,) in self.conn.execute(
+            k for (k,) in self._sql(
                 "SELECT outbox_key FROM posting.outbox WHERE kind = 'customer'").fetchall()
         }  # fmt: skip
 
     def confirmed_customers(self) -> list[tuple[str, str, str]]:
         """(entity, OfficeRnD id, `company`/`member`) of every customer Visma holds."""
-        return self.conn.execute(
+        return self._sql(
             """SELECT DISTINCT o.entity, o.document_id,
                    CASE WHEN json_extract(o.payload, '$.IsPrivatePerson')::BOOLEAN
                         THEN 'member' ELSE 'company' END
@@ -204,7 +265,7 @@ class Outbox:
         or to be sent, oldest first."""
         return [
             row
-            for row in self.conn.execute(
+            for row in self._sql(
                 """SELECT entity,
                           TRY_CAST(json_extract_string(payload, '$.InvoiceNumber') AS BIGINT),
                           document_id, kind
@@ -219,7 +280,7 @@ class Outbox:
     def voucher_document_ids(self) -> list[str]:
         """The `document_id` of every periodisation voucher row."""
         return [
-            d for (d,) in self.conn.execute(
+            d for (d,) in self._sql(
                 "SELECT DISTINCT document_id FROM posting.outbox WHERE kind = 'voucher' "
                 "ORDER BY 1"
             ).fetchall()
@@ -228,7 +289,7 @@ class Outbox:
     def customer_failure(self, entity: str, customer_number: str) -> tuple[str, str] | None:
         """(state, error message) of the customer's newest row in `entity`, if any: why a
         document of it cannot be sent."""
-        return self.conn.execute(
+        return self._sql(
             """SELECT state, error_message FROM posting.outbox
                WHERE kind = 'customer' AND entity = ? AND document_number = ?
                ORDER BY updated_at DESC LIMIT 1""",
@@ -236,14 +297,14 @@ class Outbox:
         ).fetchone()
 
     def manual_hold(self, document_id: str) -> str | None:
-        found = self.conn.execute(
+        found = self._sql(
             "SELECT reason FROM posting.holds WHERE document_id = ?", [document_id]
         ).fetchone()
         return found[0] if found else None
 
     def released(self, document_id: str) -> bool:
         return bool(
-            self.conn.execute(
+            self._sql(
                 "SELECT 1 FROM posting.releases WHERE document_id = ?", [document_id]
             ).fetchone()
         )
@@ -270,20 +331,22 @@ class Outbox:
         """Insert a row (none when the key exists); returns the payload as stored (fitted)."""
         stamp = now()
         text, changes = fitted(kind, payload)
-        self.conn.execute(
-            """INSERT INTO posting.outbox (outbox_key, kind, entity, document_id,
-                   document_number, revision, business_date, location, amount, payload,
-                   reverses, state, hold_reason, created_at, updated_at, text_changes)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT DO NOTHING""",
-            [key, kind, entity, document_id, document_number, revision, business_date,
-             location, amount, text, reverses, state, hold_reason, stamp, stamp, changes],
-        )  # fmt: skip
+        values = [key, kind, entity, document_id, document_number, revision, business_date,
+                  location, None if amount is None else str(amount), text, reverses, state,
+                  hold_reason, stamp, stamp, changes]  # fmt: skip
+        if self._buffer is not None:
+            self._buffer.setdefault(key, values)  # the first insert of a key wins, as below
+        else:
+            self._sql(
+                f"INSERT INTO posting.outbox ({', '.join(INSERT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in INSERT_COLUMNS)}) ON CONFLICT DO NOTHING",
+                values,
+            )
         return loads(text)
 
     def set_state(self, key: str, state: str, hold_reason: str | None = None) -> None:
         with self.transaction():
-            self.conn.execute(
+            self._sql(
                 "UPDATE posting.outbox SET state = ?, hold_reason = ?, updated_at = ? "
                 "WHERE outbox_key = ?",
                 [state, hold_reason, now(), key],
@@ -294,7 +357,7 @@ class Outbox:
         built one of the row's `kind`, fitted."""
         text, changes = fitted(kind, payload)
         with self.transaction():
-            self.conn.execute(
+            self._sql(
                 "UPDATE posting.outbox SET payload = ?, text_changes = ?, updated_at = ? "
                 "WHERE outbox_key = ?",
                 [text, changes, now(), key],
@@ -304,7 +367,7 @@ class Outbox:
         """Replace the payload of a row about to be sent by the same payload with its booking
         date moved (`dating.dated`): its text is already fitted, its `text_changes` stay."""
         with self.transaction():
-            self.conn.execute(
+            self._sql(
                 "UPDATE posting.outbox SET payload = ?, updated_at = ? WHERE outbox_key = ?",
                 [dumps(payload).decode(), now(), key],
             )
@@ -314,7 +377,7 @@ class Outbox:
         been asked."""
         with self.transaction():
             stamp = now()
-            self.conn.execute(
+            self._sql(
                 """UPDATE posting.outbox SET state = 'sent', attempts = attempts + 1,
                        first_sent_at = coalesce(first_sent_at, ?), last_sent_at = ?,
                        updated_at = ?, error_code = NULL, error_message = NULL
@@ -324,7 +387,7 @@ class Outbox:
 
     def mark_draft(self, key: str, draft_id: str) -> None:
         with self.transaction():
-            self.conn.execute(
+            self._sql(
                 "UPDATE posting.outbox SET visma_draft_id = ?, updated_at = ? WHERE outbox_key = ?",
                 [draft_id, now(), key],
             )
@@ -338,7 +401,7 @@ class Outbox:
     ) -> None:
         with self.transaction():
             stamp = now()
-            self.conn.execute(
+            self._sql(
                 """UPDATE posting.outbox SET state = 'confirmed', visma_id = ?,
                        visma_voucher_id = ?, visma_number = ?, confirmed_at = ?, updated_at = ?,
                        error_code = NULL, error_message = NULL
@@ -348,7 +411,7 @@ class Outbox:
 
     def fail(self, key: str, code: int | None, message: str) -> None:
         with self.transaction():
-            self.conn.execute(
+            self._sql(
                 """UPDATE posting.outbox SET state = 'failed', error_code = ?, error_message = ?,
                        updated_at = ? WHERE outbox_key = ?""",
                 [code, message[:2000], now(), key],
@@ -357,7 +420,7 @@ class Outbox:
     def unresolved(self, key: str, message: str) -> None:
         """Still `sent`: the outcome is unknown, the next run asks Visma first."""
         with self.transaction():
-            self.conn.execute(
+            self._sql(
                 "UPDATE posting.outbox SET error_message = ?, updated_at = ? WHERE outbox_key = ?",
                 [message[:2000], now(), key],
             )
@@ -375,7 +438,7 @@ class Outbox:
 
     def hold(self, document_id: str, reason: str) -> int:
         """Hold a document by hand: its unsent rows are held now and on every run."""
-        self.conn.execute(
+        self._sql(
             "INSERT OR REPLACE INTO posting.holds VALUES (?, ?, ?)",
             [document_id, reason, now()],
         )
@@ -383,7 +446,7 @@ class Outbox:
 
     def _hold_open(self, document_id: str, reason: str) -> int:
         marks = ", ".join("?" for _ in SENDABLE)
-        changed = self.conn.execute(
+        changed = self._sql(
             f"""UPDATE posting.outbox SET state = 'held', hold_reason = ?, updated_at = ?
                 WHERE document_id = ? AND state IN ({marks}) RETURNING outbox_key""",
             [reason, now(), document_id, *SENDABLE],
@@ -393,11 +456,9 @@ class Outbox:
     def release(self, document_id: str) -> int:
         """Lift a hand hold, and let a document changed after posting be corrected; the next
         run re-plans it. Returns the number of rows set back to pending."""
-        self.conn.execute("DELETE FROM posting.holds WHERE document_id = ?", [document_id])
-        self.conn.execute(
-            "INSERT OR REPLACE INTO posting.releases VALUES (?, ?)", [document_id, now()]
-        )
-        changed = self.conn.execute(
+        self._sql("DELETE FROM posting.holds WHERE document_id = ?", [document_id])
+        self._sql("INSERT OR REPLACE INTO posting.releases VALUES (?, ?)", [document_id, now()])
+        changed = self._sql(
             """UPDATE posting.outbox SET state = 'pending', hold_reason = NULL, updated_at = ?
                WHERE document_id = ? AND state = 'held' RETURNING outbox_key""",
             [now(), document_id],

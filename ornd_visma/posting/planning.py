@@ -155,6 +155,7 @@ class Planner:
         self.preview_limit = preview_limit
         self.numbers = InvoiceNumbers(mapping, self.sources.location_codes, outbox.invoice_numbers)
         self._customers_planned: set[str] = set()
+        self._customer_bodies: dict[tuple[str, str], tuple[dict, str, tuple[str, ...]]] = {}
         self._prefetched: dict[str, list[Row]] | None = None
         self._refetch: set[str] = set()  # documents whose rows changed after the prefetch
         self._holds: dict[str, str] | None = None
@@ -169,7 +170,11 @@ class Planner:
     def plan_documents(self, start: date, end: date) -> None:
         """The documents with business dates in [start, end), and the posted ones of the
         window that left the books."""
-        docs = self.sources.documents(start, end)
+        # Set-based first: the documents Visma already holds as they are need nothing, so
+        # no payload is built for them (the daily run's window is nearly all of them).
+        prefix = "L" if self.mapping.posting_mode == "ledger" else "I"
+        settled = self.sources.settled(start, end, prefix)
+        docs = [d for d in self.sources.documents(start, end) if d["document_id"] not in settled]
         lines = self.sources.lines(start, end)
         # one read of the window's outbox rows, holds and customers instead of one per document
         self._prefetched = {}
@@ -354,18 +359,13 @@ class Planner:
     def plan_customer(self, entity: str, customer_id: str, customer_type: str) -> list[str]:
         """Plan the customer's current version in `entity`; the reasons a document of it must
         wait (none when the customer can be sent)."""
-        record = self.sources.customer_record(customer_type, customer_id)
-        if record is None:
-            return [f"customer {customer_type} {customer_id} is not in staging"]
-        if isinstance(record, Unparsed):
-            return [
-                f"customer: {customer_type} {customer_id}: its staging payload gives no record "
-                f"({record.reason})"
-            ]
-        body, problems = payloads.customer(record, customer_type, customer_id)
-        if problems:
-            return [f"customer: {p}" for p in problems]
-        revision = sha(dumps(body))
+        built = self._customer_bodies.get((customer_type, customer_id))
+        if built is None:
+            built = self._customer_body(customer_type, customer_id)
+            self._customer_bodies[(customer_type, customer_id)] = built
+        body, revision, reasons = built
+        if reasons:
+            return list(reasons)
         key = outbox_key("C", customer_id, revision, entity)
         if key in self._customers_planned:
             return []
@@ -380,14 +380,35 @@ class Planner:
                 for old in self.outbox.for_document(customer_id):
                     if old.entity == entity and old.state in OPEN:
                         self.outbox.set_state(old.outbox_key, "superseded")
-            self.outbox.insert(
+            stored = self.outbox.insert(
                 key, kind="customer", entity=entity, document_id=customer_id,
                 revision=revision, payload=body, state=self.fresh_state,
                 document_number=body["CustomerNumber"],
             )  # fmt: skip
             self.summary.planned[self.fresh_state] += 1
-            self._note(self.outbox.get(key))
+            self._note(Row(key, "customer", entity, customer_id, body["CustomerNumber"],
+                           revision, None, None, None, stored, None, self.fresh_state, None, 0,
+                           None, None, None, None))  # fmt: skip
         return []
+
+    def _customer_body(
+        self, customer_type: str, customer_id: str
+    ) -> tuple[dict, str, tuple[str, ...]]:
+        """(body, revision, reasons it cannot be sent) of the customer's current version:
+        built once per customer and run, however many documents it has."""
+        record = self.sources.customer_record(customer_type, customer_id)
+        if record is None:
+            return {}, "", (f"customer {customer_type} {customer_id} is not in staging",)
+        if isinstance(record, Unparsed):
+            reason = (
+                f"customer: {customer_type} {customer_id}: its staging payload gives no record "
+                f"({record.reason})"
+            )
+            return {}, "", (reason,)
+        body, problems = payloads.customer(record, customer_type, customer_id)
+        if problems:
+            return {}, "", tuple(f"customer: {p}" for p in problems)
+        return body, sha(dumps(body)), ()
 
     def plan_customer_updates(self) -> None:
         """Customers already in Visma whose OfficeRnD record changed get their new version."""

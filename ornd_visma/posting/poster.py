@@ -91,7 +91,8 @@ class Poster:
         if not self.dry_run:
             for entity in self.companies.reachable:
                 self.recovery.recover(entity)
-        with self.outbox.transaction():  # planning is one commit: rolled back if it breaks
+        # planning is one commit, rolled back if it breaks; its rows go in in bulk
+        with self.outbox.transaction(), self.outbox.bulk():
             plan()
         if not self.dry_run:
             for entity in self.companies.reachable:

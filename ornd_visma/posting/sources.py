@@ -18,6 +18,7 @@ from ornd_visma.posting.outbox import loads
 HERE = Path(__file__).parent
 DOCUMENTS_SQL = (HERE / "documents.sql").read_text()
 LINES_SQL = (HERE / "lines.sql").read_text()
+SETTLED_SQL = (HERE / "settled.sql").read_text()
 CUSTOMER_TABLES = (("company", "companies"), ("member", "members"))
 
 
@@ -49,6 +50,12 @@ class Sources:
         for line in dicts(self.conn.execute(LINES_SQL, {"start": start, "end": end})):
             out.setdefault(line["document_id"], []).append(line)
         return out
+
+    def settled(self, start: date, end: date, key_prefix: str) -> set[str]:
+        """The window's documents whose current revision is confirmed and whose other rows
+        are all done with (`settled.sql`): planning them would change nothing."""
+        params = {"start": start, "end": end, "prefix": key_prefix}
+        return {d for (d,) in self.conn.execute(SETTLED_SQL, params).fetchall()}
 
     def holds(self) -> dict[str, str]:
         """Documents held by hand: id -> reason."""

@@ -9,6 +9,7 @@ them in quarantine under no partition, so nothing is lost.
 The quarantine keeps when a problem was first seen, across re-runs.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -16,6 +17,7 @@ import duckdb
 import orjson
 import pandas as pd
 
+from ornd_visma.collector import paused_collector
 from ornd_visma.officernd.collections import COLLECTIONS, Collection
 from ornd_visma.validation import References, ValidationResult, ddl, validate
 from ornd_visma.validation.columns import COLUMNS
@@ -176,13 +178,19 @@ def _write(
 def stage_dimension(conn: duckdb.DuckDBPyConnection, collection: Collection) -> StageResult:
     """Validate the whole dimension and replace its staging and quarantine rows."""
     ensure_tables(conn, collection)
-    records = _records(conn, collection, "true", [])
-    result = validate(collection.name, records, load_references(conn))
-    _write(conn, collection, result, "true", "true", [], lambda _payload: None)
+    with paused_collector():  # tens of thousands of parsed records, no cycles
+        records = _records(conn, collection, "true", [])
+        result = validate(collection.name, records, load_references(conn))
+        del records
+        _write(conn, collection, result, "true", "true", [], lambda _payload: None)
     return StageResult.of(collection, result)
 
 
 def _business_day(collection: Collection):
+    """The business date of a record's payload text, None when it does not parse; each
+    payload is parsed once however often it is asked (placing, then writing, a record)."""
+
+    @functools.cache
     def partition_of(payload: str) -> date | None:
         value = orjson.loads(payload).get(collection.business_date)
         try:
@@ -209,10 +217,13 @@ def stage_fact_window(
     params = [start] if end is None else [start, end]
     scope = f"(business_date >= ?{upper}) OR business_date IS NULL"
     q_scope = scope.replace("business_date", "partition_date")
-    records = _records(conn, collection, scope, params)
-    result = validate(collection.name, records, load_references(conn))
-    result = _quarantine_unplaced(collection, result)
-    _write(conn, collection, result, scope, q_scope, params, _business_day(collection))
+    with paused_collector():  # tens of thousands of parsed records, no cycles
+        records = _records(conn, collection, scope, params)
+        result = validate(collection.name, records, load_references(conn))
+        del records
+        partition_of = _business_day(collection)
+        result = _quarantine_unplaced(collection, result, partition_of)
+        _write(conn, collection, result, scope, q_scope, params, partition_of)
     conn.execute(
         f"DELETE FROM meta.touched_partitions WHERE collection = ? AND ({scope})",
         [collection.name, *params],
@@ -220,9 +231,10 @@ def stage_fact_window(
     return StageResult.of(collection, result)
 
 
-def _quarantine_unplaced(collection: Collection, result: ValidationResult) -> ValidationResult:
+def _quarantine_unplaced(
+    collection: Collection, result: ValidationResult, partition_of
+) -> ValidationResult:
     """Valid records without a business date cannot be placed in a window: quarantine them."""
-    partition_of = _business_day(collection)
     unplaced = result.valid["payload"].map(lambda p: partition_of(p) is None)
     if not unplaced.any():
         return result

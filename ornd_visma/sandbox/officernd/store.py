@@ -16,16 +16,15 @@ Choices where the reference is silent:
   instant, so it never runs backwards across restarts either.
 """
 
-import contextlib
 import gc
 import itertools
 import os
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ornd_visma.collector import paused_collector
 from ornd_visma.officernd.collections import BY_NAME
 from ornd_visma.sandbox.dataset import read_dataset
 from ornd_visma.sandbox.officernd.clock import SimClock, iso, parse_instant
@@ -49,19 +48,6 @@ def new_object_id(moment: datetime) -> str:
     return f"{int(moment.timestamp()) & 0xFFFFFFFF:08x}{os.urandom(5).hex()}{counter:06x}"
 
 
-@contextlib.contextmanager
-def _bulk_load() -> Iterator[None]:
-    """Pause the garbage collector while loading: millions of new objects would otherwise
-    trigger many full collections, each rescanning everything loaded so far."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def newest_stamp(data: dict[str, list[dict[str, Any]]]) -> datetime | None:
     """The newest `createdAt`/`modifiedAt` in the dataset: the default simulated today."""
     newest: datetime | None = None
@@ -82,7 +68,7 @@ class Store:
             today = today.replace(tzinfo=UTC)
         self.lock = threading.RLock()
         self._journal = Journal(state_dir / JOURNAL)
-        with _bulk_load():
+        with paused_collector():  # millions of records, no cycles
             data = read_dataset(dataset_dir)
             start = today or newest_stamp(data) or datetime.now(UTC)
             self.tables = {name: Table(BY_NAME[name], records) for name, records in data.items()}
