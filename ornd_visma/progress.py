@@ -30,6 +30,9 @@ class Progress:
         self.steps = steps
         self.out = out or sys.stdout
         self.started: dict[str, float] = {}
+        # A step over a range of days reports one materialization per day with the same
+        # figures: a line is said once per step.
+        self.said: dict[str, str] = {}
 
     def _say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -47,8 +50,10 @@ class Progress:
                 for name, label in FIGURES.items()
                 if name in metadata and _plain(metadata[name]) not in ("0", "None")
             ]
-            if figures:
-                self._say(f"  {step}: {', '.join(figures)}")
+            line = f"  {step}: {', '.join(figures)}"
+            if figures and self.said.get(step or "") != line:
+                self.said[step or ""] = line
+                self._say(line)
 
 
 def _plain(value: Any) -> str:

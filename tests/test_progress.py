@@ -26,6 +26,17 @@ def test_progress_lines_from_events():
     assert lines[5].startswith("  posting__outbox FAILED (")
 
 
+def test_a_range_of_days_says_its_figures_once_per_step():
+    out = io.StringIO()
+    p = Progress(1, out)
+    p.event("STEP_START", "staging__facts", None)
+    for _ in range(3):  # one materialization per day of the range, the same metadata
+        p.event("ASSET_MATERIALIZATION", "staging__facts", {"dagster/row_count": 7})
+    p.event("ASSET_MATERIALIZATION", "staging__facts", {"dagster/row_count": 8})
+    lines = out.getvalue().splitlines()
+    assert lines[1:] == ["  staging__facts: rows 7", "  staging__facts: rows 8"]
+
+
 def test_the_logger_reports_a_real_run(capsys):
     @dg.asset
     def pulled():
