@@ -228,6 +228,7 @@ storage:
       hostname: 127.0.0.1
       db_name: {db}
       port: {port}
+      scheme: postgresql+psycopg2
 """
 
 
