@@ -5,7 +5,6 @@ from assets.books import (
     invoice_books,
     revenue_accruals,
     revenue_deferrals,
-    revenue_schedule,
 )
 from assets.extract import officernd_raw
 from assets.jobs import books_job, daily_schedule
@@ -30,7 +29,6 @@ ALL_ASSETS = [
     officernd_staging_dimensions,
     officernd_staging_facts,
     invoice_books,
-    revenue_schedule,
     revenue_deferrals,
     revenue_accruals,
     booking_accounting,

@@ -12,10 +12,10 @@ import httpx
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from assets.books import DOCUMENTS, INVOICE_LINES, REVENUE_SCHEDULE
+from assets.books import BOOKS
 from assets.posting import DRY_RUN_TAG, POSTINGS
 from assets.posting import VOUCHERS as DEFERRAL_VOUCHERS
-from assets.staging import staging_key
+from assets.staging import staging_keys
 from ornd_visma.config import hotdesk_coefficient_setting
 from ornd_visma.marts import charts
 from ornd_visma.marts.comments import TABLES
@@ -28,7 +28,6 @@ from ornd_visma.marts.report import attach_report, ensure_log, month_voucher, re
 from ornd_visma.marts.revenue import build_revenue
 from ornd_visma.marts.vat_return import POLICY as VAT_POLICY
 from ornd_visma.marts.vat_return import build_vat_return
-from ornd_visma.officernd.collections import collection
 from ornd_visma.posting.reconcile import markdown
 from ornd_visma.vat.reconcile import VatReconciliation, reconcile_vat_return
 from ornd_visma.visma import VismaApiError, VismaAuthError, VismaUnavailable
@@ -74,7 +73,7 @@ class MartsConfig(dg.Config):
 
 
 def _staged(*names: str) -> list[dg.AssetKey]:
-    return [staging_key(collection(name)) for name in names]
+    return staging_keys(*names)
 
 
 def _spec(key: dg.AssetKey, deps: list[dg.AssetKey], policy: str = "") -> dg.AssetSpec:
@@ -223,7 +222,7 @@ def occupancy(context: dg.AssetExecutionContext, config: MartsConfig, warehouse:
 
 @dg.multi_asset(
     specs=[
-        _spec(REVENUE_DAILY, [REVENUE_SCHEDULE, *_staged("floors", "locations", "resources")]),
+        _spec(REVENUE_DAILY, [BOOKS, *_staged("floors", "locations", "resources")]),
         _spec(REVENUE_MONTHLY, [REVENUE_DAILY, OCCUPANCY_MONTHLY]),
     ],
     pool="duckdb",
@@ -248,7 +247,7 @@ def revenue(warehouse: DuckDBResource):
 
 
 @dg.multi_asset(
-    specs=[_spec(CUSTOMER_LIFETIME, [MRR_MONTHLY, KPIS_MONTHLY, REVENUE_SCHEDULE, DOCUMENTS])],
+    specs=[_spec(CUSTOMER_LIFETIME, [MRR_MONTHLY, KPIS_MONTHLY, BOOKS])],
     pool="duckdb",
 )
 def customer_lifetime(config: MartsConfig, warehouse: DuckDBResource):
@@ -271,7 +270,7 @@ def customer_lifetime(config: MartsConfig, warehouse: DuckDBResource):
 
 
 @dg.multi_asset(
-    specs=[_spec(VAT_RETURN_MONTHLY, [DOCUMENTS, INVOICE_LINES], VAT_POLICY)], pool="duckdb"
+    specs=[_spec(VAT_RETURN_MONTHLY, [BOOKS], VAT_POLICY)], pool="duckdb"
 )
 def vat_return(warehouse: DuckDBResource, mapping: MappingResource):
     """The momsdeklaration per Visma company and month from the ready invoices and credit

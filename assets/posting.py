@@ -14,11 +14,10 @@ from datetime import date
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.books import DOCUMENTS, INVOICE_LINES, REVENUE_ACCRUALS, REVENUE_DEFERRALS
+from assets.books import BOOKS, REVENUE_ACCRUALS, REVENUE_DEFERRALS
 from assets.partitions import business_date_window, daily_partitions
-from assets.staging import staging_key
+from assets.staging import staging_keys
 from ornd_visma.jsontext import dumps
-from ornd_visma.officernd.collections import collection
 from ornd_visma.posting.poster import Poster, Summary
 from ornd_visma.posting.reconcile import Reconciliation, markdown, reconcile
 from resources.mapping import MappingResource
@@ -37,7 +36,7 @@ INVOICE_MODE_WARNING = (
     "posting_mode invoices: Visma issues and sends the invoices, so OfficeRnD's own invoice "
     "sending must be off (Billing settings), or members are charged twice"
 )
-_CUSTOMERS = [staging_key(collection(name)) for name in ("companies", "members", "payments")]
+_CUSTOMERS = staging_keys("companies", "members", "payments")
 
 
 class PostingConfig(dg.Config):
@@ -108,7 +107,7 @@ def _checks(recon: Reconciliation, summary: Summary, dry: bool) -> list[dg.Asset
 
 @dg.asset(
     key=POSTINGS,
-    deps=[DOCUMENTS, INVOICE_LINES, *_CUSTOMERS],
+    deps=[BOOKS, *_CUSTOMERS],
     group_name=GROUP,
     kinds={"duckdb", "visma"},
     metadata={"dagster/table_name": "posting.outbox"},

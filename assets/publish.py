@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.books import BOOKS_KEYS
 from assets.marts import MART_KEYS
-from assets.staging import officernd_staging_dimensions, officernd_staging_facts
+from assets.staging import STAGING_FACTS, officernd_staging_dimensions
 from ornd_visma.warehouse.snapshot import publish_snapshot
 
 
@@ -16,7 +16,7 @@ from ornd_visma.warehouse.snapshot import publish_snapshot
     kinds={"duckdb"},
     deps=[
         *officernd_staging_dimensions.keys,
-        *officernd_staging_facts.keys,
+        STAGING_FACTS,
         *BOOKS_KEYS,
         *MART_KEYS,
     ],

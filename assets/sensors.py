@@ -19,10 +19,9 @@ from dagster_duckdb import DuckDBResource
 
 from assets.jobs import books_job
 from assets.partitions import daily_partitions
-from assets.staging import staging_key
+from assets.staging import STAGING_FACTS
 from ornd_visma.alerts import failure_line, tell
 from ornd_visma.warehouse.raw import touched_partitions
-from ornd_visma.warehouse.staging import FACTS
 
 # A run of the job in one of these states may still take in the late changes itself.
 IN_PROGRESS = [
@@ -69,14 +68,14 @@ def late_changes(context: dg.SensorEvaluationContext, warehouse: DuckDBResource)
         conn.close()
     first = date.fromisoformat(daily_partitions.get_first_partition_key())
     last = date.fromisoformat(daily_partitions.get_last_partition_key())
-    done = context.instance.get_materialized_partitions(staging_key(FACTS[0]))
+    done = context.instance.get_materialized_partitions(STAGING_FACTS)
     found = late_change_range([day for _, day in touched], done, first, last)
     if found is None:
         return dg.SkipReason("no late changes in days already processed")
     start, end = found
     return dg.RunRequest(
         run_key=f"late-changes-{start}-{end}-{len(touched)}",
-        asset_selection=[staging_key(f) for f in FACTS],
+        asset_selection=[STAGING_FACTS],
         tags={
             "dagster/asset_partition_range_start": start.isoformat(),
             "dagster/asset_partition_range_end": end.isoformat(),

@@ -37,7 +37,8 @@ class _ProgressHandler(logging.Handler):
         data = event.event_specific_data
         materialization = getattr(data, "materialization", None)
         metadata = materialization.metadata if materialization is not None else None
-        self.progress.event(event.event_type_value, event.step_key, metadata)
+        asset = materialization.asset_key.to_user_string() if materialization else None
+        self.progress.event(event.event_type_value, event.step_key, metadata, asset)
 
 
 @dg.logger(

@@ -31,28 +31,39 @@ class Progress:
         self.steps = steps
         self.out = out or sys.stdout
         self.started: dict[str, float] = {}
-        self.figures: dict[str, dict[str, Decimal]] = {}  # step -> label -> sum
+        # step -> asset -> label -> value: a step over a range of days materializes each
+        # asset once per day with the same metadata, so an asset's latest figures count
+        self.figures: dict[str, dict[str, dict[str, Decimal]]] = {}
 
     def _say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
-    def event(self, kind: str, step: str | None, metadata: Mapping[str, Any] | None) -> None:
+    def event(
+        self,
+        kind: str,
+        step: str | None,
+        metadata: Mapping[str, Any] | None,
+        asset: str | None = None,
+    ) -> None:
         if kind == "STEP_START" and step:
             self.started[step] = time.monotonic()
             self._say(f"step {len(self.started)} of {self.steps}: {step} ...")
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step:
             took = time.monotonic() - self.started.get(step, time.monotonic())
-            figures = self.figures.pop(step, {})
+            figures: dict[str, Decimal] = {}
+            for per_asset in self.figures.pop(step, {}).values():
+                for label, value in per_asset.items():
+                    figures[label] = figures.get(label, Decimal(0)) + value
             said = ", ".join(f"{label} {_number(v)}" for label, v in figures.items() if v)
             outcome = "done" if kind == "STEP_SUCCESS" else "FAILED"
             self._say(f"  {step} {outcome} ({took:.1f} s){': ' + said if said else ''}")
         elif kind == "ASSET_MATERIALIZATION" and metadata and step:
-            # a step materializes many tables and partitions: its figures are summed
-            sums = self.figures.setdefault(step, {})
+            # many tables: summed at the step's end, each table's latest figures once
+            latest = self.figures.setdefault(step, {}).setdefault(asset or "", {})
             for name, label in FIGURES.items():
                 value = _decimal(metadata.get(name))
                 if value is not None:
-                    sums[label] = sums.get(label, Decimal(0)) + value
+                    latest[label] = value if asset else latest.get(label, Decimal(0)) + value
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -28,6 +28,19 @@ def test_progress_lines_from_events():
     assert lines[3].endswith(" s): posted to Visma 97")
 
 
+def test_a_range_of_days_says_its_figures_once_per_step():
+    out = io.StringIO()
+    p = Progress(1, out)
+    p.event("STEP_START", "staging__facts", None)
+    for _ in range(3):  # one materialization per day of the range, the same metadata
+        p.event("ASSET_MATERIALIZATION", "staging__facts", {"dagster/row_count": 7}, "a")
+    p.event("ASSET_MATERIALIZATION", "staging__facts", {"dagster/row_count": 8}, "b")
+    p.event("STEP_SUCCESS", "staging__facts", None)
+    lines = out.getvalue().splitlines()
+    # table a's 7 rows once (not 3 x 7), plus table b's 8: 15
+    assert lines[1].endswith(" s): rows 15"), lines
+
+
 def test_the_logger_reports_a_real_run(capsys):
     @dg.asset
     def pulled():

@@ -1,0 +1,410 @@
+"""Benchmark: what Dagster costs in a run of the pipeline (issue 16).
+
+Two runs, each against a no-op Dagster job of the same shape (`assets/shape.py`: the same
+asset graph, partitions, backfill policies, pools and checks, bodies that only report a
+materialization), in alternated rounds, each run in its own process and on a fresh instance:
+  backfill   the one-run backfill of the whole dataset (dry run, rate limits lifted) on an
+             empty warehouse
+  daily      the daily run (yesterday's partition) on a copy of the warehouse a backfill left
+             (demo scale)
+and prints wall time, Dagster's share, events written (the instance's event log of the run),
+peak memory and OfficeRnD requests against the floor.
+
+Dagster's share is the no-op's wall time over the real run's wall time (medians over the
+rounds): the no-op writes the same events and runs the same machinery, none of the work.
+
+    .venv/bin/python bench/pipeline.py [--scale large|demo|small] [--repeat N]
+        [--runs backfill,daily] [--instance sqlite|postgres] [--checksums FILE] [--root DIR]
+
+`--instance postgres` starts a throwaway PostgreSQL 15 (`initdb`, `pg_ctl` on 127.0.0.1 in a
+temporary directory, stopped at the end; needs `pip install -e '.[postgres]'`) and gives
+every round a fresh database. `--checksums FILE` writes each warehouse table's row count and
+content hash after the first real backfill (timestamps and run ids left out), to compare two
+versions of the code on the same data: `--root DIR` runs the pipeline of another checkout.
+"""
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / ".data"
+# Columns that differ between two runs of the same code on the same data.
+VOLATILE = ("run_id", "_at", "seen", "updated", "created", "loaded")
+SCHEMAS = ("raw", "staging", "quarantine", "core", "posting", "marts")
+
+
+def _peak_rss_mib() -> float:
+    """This process's peak resident memory (`VmHWM`; not `ru_maxrss`, which a forked child
+    inherits from the parent holding the simulator)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _officernd_requests(url: str) -> int:
+    import httpx
+
+    stats = httpx.get(f"{url}/_sandbox/stats").json()
+    return sum(stats["requests"].values()) + stats["token_requests"]
+
+
+def checksums(warehouse: Path) -> dict[str, list]:
+    """Per table: rows and a hash of its content, volatile columns left out."""
+    import duckdb
+
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        out = {}
+        tables = conn.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN "
+            f"({', '.join(repr(s) for s in SCHEMAS)}) ORDER BY ALL"
+        ).fetchall()
+        for schema, table in tables:
+            columns = [
+                name
+                for name, kind in conn.execute(
+                    "SELECT column_name, data_type FROM duckdb_columns() "
+                    "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+                    [schema, table],
+                ).fetchall()
+                if "TIMESTAMP" not in kind and not any(v in name for v in VOLATILE)
+            ]
+            row = ", ".join(f'"{c}"' for c in columns)
+            count, digest = conn.execute(
+                f"SELECT count(*), coalesce(sum(hash({row})), 0)::VARCHAR "
+                f'FROM "{schema}"."{table}"'
+            ).fetchone()
+            out[f"{schema}.{table}"] = [count, digest]
+        return out
+    finally:
+        conn.close()
+
+
+def child(spec: dict) -> None:
+    """One run in this process: `spec` names the kind (real or noop), the range, the
+    simulator, the warehouse and the Dagster home."""
+    os.environ.update(spec["env"])
+    sys.path.insert(0, spec["root"])
+    import dagster as dg
+
+    from ornd_visma.definitions import defs
+    from resources import build_resources
+    from resources.officernd import OfficeRnDResource
+
+    class Unlimited(OfficeRnDResource):
+        """The resource without the client's own read limit: the simulator's is lifted too."""
+
+        def client(self):
+            from ornd_visma.config import OfficeRnDSettings
+            from ornd_visma.officernd.client import OfficeRnDClient
+
+            return OfficeRnDClient(
+                OfficeRnDSettings(
+                    self.api_url, self.auth_url, self.org_slug, self.client_id, self.client_secret
+                ),
+                reads_per_minute=10_000_000,
+            )
+
+    tags = {
+        "dagster/asset_partition_range_start": spec["start"],
+        "dagster/asset_partition_range_end": spec["end"],
+        "ornd_visma/dry_run": "true",
+    }
+    instance = dg.DagsterInstance.get()
+    instance.get_runs_count()  # creates the storage before the clock starts
+    if spec["kind"] == "real":
+        job = defs.resolve_job_def("daily_books")
+        resources = build_resources()
+        base = resources["officernd"]
+        resources["officernd"] = Unlimited(
+            api_url=base.api_url, auth_url=base.auth_url, org_slug="sandbox",
+            client_id="sandbox", client_secret="sandbox",
+        )  # fmt: skip
+        before = _officernd_requests(spec["officernd"])
+        started = time.perf_counter()
+        result = job.execute_in_process(
+            instance=instance, resources=resources, tags=tags, raise_on_error=False
+        )
+        seconds = time.perf_counter() - started
+        requests = _officernd_requests(spec["officernd"]) - before
+    else:
+        from assets.shape import noop_definitions
+
+        job = noop_definitions(defs).resolve_job_def("daily_books")
+        started = time.perf_counter()
+        result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+        seconds = time.perf_counter() - started
+        requests = 0
+    events = len(instance.all_logs(result.run_id))
+    out = {
+        "success": result.success,
+        "seconds": seconds,
+        "events": events,
+        "peak_mib": _peak_rss_mib(),
+        "requests": requests,
+    }
+    print(json.dumps(out))
+
+
+def measure(spec: dict) -> dict | None:
+    """Run one job in its own process (its peak memory is its own)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        print(f"{spec['kind']} failed:\n{out.stderr[-3000:]}", file=sys.stderr)
+        return None
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if not result["success"]:
+        print(f"{spec['kind']} run failed:\n{out.stderr[-3000:]}", file=sys.stderr)
+    return result
+
+
+class Postgres:
+    """A throwaway PostgreSQL 15 on 127.0.0.1 in a temporary directory, a database per round.
+    PostgreSQL refuses to run as root: then it runs as `nobody`."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.dir = workdir / "pg"
+        self.port = _free_port()
+        self.count = 0
+
+    def _as_server(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True)
+
+    def __enter__(self) -> "Postgres":
+        self.dir.mkdir(parents=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "nobody")
+        self._as_server("initdb", "-D", str(self.dir / "data"), "-U", "postgres", "-A", "trust")
+        self._as_server(
+            "pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w",
+            "-o", f"-h 127.0.0.1 -p {self.port} -k {self.dir}", "start",
+        )  # fmt: skip
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._as_server("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def new_database(self) -> str:
+        import psycopg2
+
+        self.count += 1
+        name = f"dagster_{self.count}"
+        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres")
+        conn.autocommit = True
+        conn.cursor().execute(f"CREATE DATABASE {name}")
+        conn.close()
+        return name
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+POSTGRES_STORAGE = """
+storage:
+  postgres:
+    postgres_db:
+      username: postgres
+      password: ""
+      hostname: 127.0.0.1
+      db_name: {db}
+      port: {port}
+      scheme: postgresql+psycopg2
+"""
+
+
+def dagster_home(workdir: Path, root: Path, postgres: Postgres | None) -> Path:
+    """A fresh Dagster home with the project's settings, on sqlite or a fresh database."""
+    home = Path(tempfile.mkdtemp(dir=workdir, prefix="home-"))
+    settings = (root / "ornd_visma" / "dagster.yaml").read_text()
+    if postgres is not None:
+        settings += POSTGRES_STORAGE.format(db=postgres.new_database(), port=postgres.port)
+    (home / "dagster.yaml").write_text(settings)
+    return home
+
+
+@contextmanager
+def _maybe_postgres(kind: str, workdir: Path):
+    if kind != "postgres":
+        yield None
+        return
+    with Postgres(workdir) as pg:
+        yield pg
+
+
+def _first_day(dataset_dir: Path) -> date:
+    from ornd_visma.officernd.collections import COLLECTIONS
+    from ornd_visma.sandbox.dataset import read_dataset
+
+    data, days = read_dataset(dataset_dir), []
+    for c in COLLECTIONS:
+        for record in data[c.name] if c.business_date else ():
+            try:
+                days.append(date.fromisoformat(str(record.get(c.business_date))[:10]))
+            except ValueError:
+                continue
+    return min(days)
+
+
+def _dataset(scale: str, seed: int) -> Path:
+    from ornd_visma.sandbox.dataset import write_dataset
+    from ornd_visma.sandbox.generator import SCALES, generate
+
+    dataset_dir = DATA / f"{scale}-{seed}"
+    if not (dataset_dir / "payments.json").exists():
+        print(f"generating the {scale} dataset ...", flush=True)
+        data = generate(SCALES[scale], seed)
+        write_dataset(dataset_dir, data.collections, data.defects)
+    return dataset_dir
+
+
+def _floor(dataset_dir: Path) -> int:
+    """The fewest OfficeRnD requests a full pull can make: one page per 50 records per
+    collection (at least one), plus the token (as bench/extract.py)."""
+    from ornd_visma.sandbox.dataset import read_dataset
+
+    counts = [len(rows) for rows in read_dataset(dataset_dir).values()]
+    return 1 + sum(max(1, -(-n // 50)) for n in counts)
+
+
+def _report(name: str, rounds: list[dict], floor: int | None) -> None:
+    print(f"\n{name}")
+    kinds = ("real",) if rounds[0]["noop"] is None else ("real", "noop")
+    print(f"{'':10}{'seconds':>10}{'events':>10}{'peak MiB':>10}{'requests':>10}")
+    for n, r in enumerate(rounds):
+        for kind in kinds:
+            x = r[kind]
+            print(
+                f"{kind + ' ' + str(n + 1):10}{x['seconds']:>10.1f}{x['events']:>10,}"
+                f"{x['peak_mib']:>10.0f}{x['requests']:>10,}"
+            )
+    real = statistics.median(r["real"]["seconds"] for r in rounds)
+    print(f"median seconds        real {real:.1f}")
+    if len(kinds) == 2:
+        noop = statistics.median(r["noop"]["seconds"] for r in rounds)
+        shares = [r["noop"]["seconds"] / r["real"]["seconds"] for r in rounds]
+        print(
+            f"median seconds        no-op {noop:.1f}"
+            f"\nDagster's share       {noop / real:.0%} (no-op wall / real wall, medians; "
+            f"rounds {', '.join(f'{s:.0%}' for s in shares)})"
+            f"\nevents written        no-op {rounds[0]['noop']['events']:,}"
+        )
+    print(
+        f"events written        real {rounds[0]['real']['events']:,}"
+        f"\npeak memory           {max(r['real']['peak_mib'] for r in rounds):.0f} MiB real"
+    )
+    if floor:
+        requests = max(r["real"]["requests"] for r in rounds)
+        print(f"OfficeRnD requests    {requests:,} against the floor {floor:,} "
+              f"({requests / floor:.3f} ×)")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="large", choices=["small", "demo", "large"])
+    parser.add_argument("--daily-scale", default="demo", choices=["small", "demo", "large"])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=1, help="alternated rounds (medians)")
+    parser.add_argument("--runs", default="backfill,daily")
+    parser.add_argument("--instance", default="sqlite", choices=["sqlite", "postgres"])
+    parser.add_argument("--checksums", type=Path, help="write the warehouse's table checksums")
+    parser.add_argument("--root", type=Path, default=ROOT, help="checkout whose pipeline runs")
+    parser.add_argument("--real-only", action="store_true", help="no no-op rounds")
+    parser.add_argument("--child")
+    args = parser.parse_args()
+    if args.child:
+        child(json.loads(args.child))
+        return
+    sys.path.insert(0, str(ROOT))
+    from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
+    from ornd_visma.sandbox.server import running
+
+    root = args.root.resolve()
+    runs = args.runs.split(",")
+    last = (date.today() - timedelta(days=1)).isoformat()  # the latest partition
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
+        workdir = Path(tmp)
+        os.chmod(workdir, 0o755)
+        with _maybe_postgres(args.instance, workdir) as pg:
+
+            def one(kind: str, dataset_dir: Path, url: str, warehouse: Path, start: str):
+                home = dagster_home(workdir, root, pg)
+                env = {
+                    "DAGSTER_HOME": str(home),
+                    "ORND_VISMA_WAREHOUSE": str(warehouse),
+                    "OFFICERND_API_URL": f"{url}/api/v2",
+                    "OFFICERND_AUTH_URL": url,
+                    "ORND_VISMA_STATE_DIR": str(workdir / "state"),
+                    "ORND_VISMA_START_DATE": min(
+                        _first_day(dataset_dir), date(2024, 11, 1)
+                    ).isoformat(),
+                }
+                spec = {"kind": kind, "env": env, "root": str(root), "start": start,
+                        "end": last, "officernd": url}  # fmt: skip
+                return measure(spec)
+
+            for run in runs:
+                scale = args.scale if run == "backfill" else args.daily_scale
+                dataset_dir = _dataset(scale, args.seed)
+                first = _first_day(dataset_dir).isoformat()
+                state = workdir / f"officernd-{run}"
+                app = create_officernd_app(
+                    dataset_dir, state, OfficeRnDOptions(read_limit_per_minute=10_000_000)
+                )
+                rounds = []
+                with running(app) as url:
+                    seeded = None
+                    if run == "daily":
+                        seeded = workdir / "daily-seed.duckdb"
+                        print(f"daily: a backfill of the {scale} dataset first ...", flush=True)
+                        one("real", dataset_dir, url, seeded, first)
+                    for n in range(args.repeat):
+                        warehouse = workdir / f"{run}-{n}.duckdb"
+                        if seeded is not None:
+                            shutil.copyfile(seeded, warehouse)
+                        start = first if run == "backfill" else last
+                        print(f"{run} round {n + 1}: real ...", flush=True)
+                        real = one("real", dataset_dir, url, warehouse, start)
+                        if real and args.checksums and run == "backfill" and n == 0:
+                            args.checksums.write_text(
+                                json.dumps(checksums(warehouse), indent=1, sort_keys=True)
+                            )
+                            print(f"checksums written to {args.checksums}")
+                        noop = None
+                        if not args.real_only:
+                            print(f"{run} round {n + 1}: no-op ...", flush=True)
+                            noop = one("noop", dataset_dir, url, workdir / "unused.duckdb", start)
+                        if real and (noop or args.real_only):
+                            rounds.append({"real": real, "noop": noop})
+                        warehouse.unlink(missing_ok=True)
+                if not rounds:
+                    sys.exit(f"{run}: every round failed")
+                _report(
+                    f"{run} ({scale}, {first if run == 'backfill' else last} .. {last}, "
+                    f"{args.instance})",
+                    rounds,
+                    _floor(dataset_dir) if run == "backfill" else None,
+                )
+
+
+if __name__ == "__main__":
+    main()
