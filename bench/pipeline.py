@@ -15,6 +15,7 @@ rounds): the no-op writes the same events and runs the same machinery, none of t
 
     .venv/bin/python bench/pipeline.py [--scale large|demo|small] [--repeat N]
         [--runs backfill,daily] [--instance sqlite|postgres] [--checksums FILE] [--root DIR]
+        [--real-only | --noop-only]
 
 `--instance postgres` starts a throwaway PostgreSQL 15 (`initdb`, `pg_ctl` on 127.0.0.1 in a
 temporary directory, stopped at the end; needs `pip install -e '.[postgres]'`) and gives
@@ -286,19 +287,20 @@ def _floor(dataset_dir: Path) -> int:
     return 1 + sum(max(1, -(-n // 50)) for n in counts)
 
 
-def _report(name: str, rounds: list[dict], floor: int | None) -> None:
+def _report(name: str, rounds: list[dict], floor: int | None, label: str = "real") -> None:
     print(f"\n{name}")
+    # (--noop-only: the no-op's figures stand in the "real" place)
     kinds = ("real",) if rounds[0]["noop"] is None else ("real", "noop")
     print(f"{'':10}{'seconds':>10}{'events':>10}{'peak MiB':>10}{'requests':>10}")
     for n, r in enumerate(rounds):
         for kind in kinds:
-            x = r[kind]
+            x, name = r[kind], f"{label if kind == 'real' else kind} {n + 1}"
             print(
-                f"{kind + ' ' + str(n + 1):10}{x['seconds']:>10.1f}{x['events']:>10,}"
+                f"{name:10}{x['seconds']:>10.1f}{x['events']:>10,}"
                 f"{x['peak_mib']:>10.0f}{x['requests']:>10,}"
             )
     real = statistics.median(r["real"]["seconds"] for r in rounds)
-    print(f"median seconds        real {real:.1f}")
+    print(f"median seconds        {label} {real:.1f}")
     if len(kinds) == 2:
         noop = statistics.median(r["noop"]["seconds"] for r in rounds)
         shares = [r["noop"]["seconds"] / r["real"]["seconds"] for r in rounds]
@@ -309,8 +311,8 @@ def _report(name: str, rounds: list[dict], floor: int | None) -> None:
             f"\nevents written        no-op {rounds[0]['noop']['events']:,}"
         )
     print(
-        f"events written        real {rounds[0]['real']['events']:,}"
-        f"\npeak memory           {max(r['real']['peak_mib'] for r in rounds):.0f} MiB real"
+        f"events written        {label} {rounds[0]['real']['events']:,}"
+        f"\npeak memory           {max(r['real']['peak_mib'] for r in rounds):.0f} MiB {label}"
     )
     if floor:
         requests = max(r["real"]["requests"] for r in rounds)
@@ -329,6 +331,9 @@ def main() -> None:
     parser.add_argument("--checksums", type=Path, help="write the warehouse's table checksums")
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout whose pipeline runs")
     parser.add_argument("--real-only", action="store_true", help="no no-op rounds")
+    parser.add_argument(
+        "--noop-only", action="store_true", help="only the no-op: the instance's event cost"
+    )
     parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
@@ -373,7 +378,7 @@ def main() -> None:
                 rounds = []
                 with running(app) as url:
                     seeded = None
-                    if run == "daily":
+                    if run == "daily" and not args.noop_only:
                         seeded = workdir / "daily-seed.duckdb"
                         print(f"daily: a backfill of the {scale} dataset first ...", flush=True)
                         one("real", dataset_dir, url, seeded, first)
@@ -382,6 +387,12 @@ def main() -> None:
                         if seeded is not None:
                             shutil.copyfile(seeded, warehouse)
                         start = first if run == "backfill" else last
+                        if args.noop_only:
+                            print(f"{run} round {n + 1}: no-op ...", flush=True)
+                            noop = one("noop", dataset_dir, url, workdir / "unused.duckdb", start)
+                            if noop:
+                                rounds.append({"real": noop, "noop": None})
+                            continue
                         print(f"{run} round {n + 1}: real ...", flush=True)
                         real = one("real", dataset_dir, url, warehouse, start)
                         if real and args.checksums and run == "backfill" and n == 0:
@@ -402,7 +413,8 @@ def main() -> None:
                     f"{run} ({scale}, {first if run == 'backfill' else last} .. {last}, "
                     f"{args.instance})",
                     rounds,
-                    _floor(dataset_dir) if run == "backfill" else None,
+                    _floor(dataset_dir) if run == "backfill" and not args.noop_only else None,
+                    "no-op" if args.noop_only else "real",
                 )
 
 
