@@ -4,11 +4,23 @@ back-off run on the simulator's clock (so nothing in a test waits in real time).
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from ornd_visma.sandbox.visma import VismaOptions
 from ornd_visma.visma import EndpointLimiter, TokenStore, VismaClient, sandbox_visma
+from tests.posting.books import Books
 from tests.sandbox.visma_fixtures import Harness, harness
+
+
+@pytest.fixture
+def books(tmp_path: Path) -> Iterator[Books]:
+    """Hand-made books in a warehouse of their own, with one company, c1 Acme AB."""
+    conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    b = Books(conn)
+    b.company("c1", "Acme AB")
+    yield b
+    conn.close()
 
 
 @pytest.fixture

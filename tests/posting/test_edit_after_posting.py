@@ -6,7 +6,6 @@ posted anew, nothing stays pending, and the next run is a no-op."""
 from datetime import date
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from ornd_visma.books.revenue import (
@@ -17,21 +16,12 @@ from ornd_visma.books.revenue import (
 from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
 from ornd_visma.posting.poster import Poster
 from ornd_visma.sandbox.visma import inspect_state
-from tests.posting.books import Books, Line
+from tests.posting.books import Line
 from tests.posting.conftest import make_client
 from tests.posting.test_modes import invoice_mapping, make_articles
 
 D = Decimal
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))  # the desk's month, invoiced 27 October
-
-
-@pytest.fixture
-def books(tmp_path):
-    conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
-    b = Books(conn)
-    b.company("c1", "Acme AB")
-    yield b
-    conn.close()
 
 
 def _desk(net: str) -> Line:

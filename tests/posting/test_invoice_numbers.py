@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
@@ -22,7 +21,7 @@ from ornd_visma.mapping.numbering import (
 from ornd_visma.posting.keys import InvoiceNumberError, invoice_number, reversal_number
 from ornd_visma.posting.poster import Poster
 from ornd_visma.sandbox.visma import inspect_state
-from tests.posting.books import Books, Line
+from tests.posting.books import Line
 from tests.posting.conftest import make_client
 
 D = Decimal
@@ -156,15 +155,6 @@ def test_the_mapping_wants_every_series_of_a_pinned_location_and_a_valid_pattern
 
 
 # -- posted to the simulated Visma -------------------------------------------------------------
-
-
-@pytest.fixture
-def books(tmp_path):
-    conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
-    b = Books(conn)
-    b.company("c1", "Acme AB")
-    yield b
-    conn.close()
 
 
 def post(books, sim, tmp_path, mapping):

@@ -5,14 +5,11 @@ open day after the lock, in both modes; an open month's correction keeps the ori
 from datetime import date
 from decimal import Decimal
 
-import duckdb
-import pytest
-
 from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
 from ornd_visma.posting.dating import dated, first_open_day
 from ornd_visma.posting.poster import Poster
 from ornd_visma.sandbox.visma import inspect_state
-from tests.posting.books import Books, Line
+from tests.posting.books import Line
 from tests.posting.conftest import make_client
 from tests.posting.test_modes import invoice_mapping, make_articles
 
@@ -32,15 +29,6 @@ def test_the_first_open_day_and_what_moves():
     }  # fmt: skip
     assert dated({"VoucherDate": "2026-07-02", "Rows": []}, date(2026, 6, 30)) is None  # open
     assert dated(ledger, None) is None
-
-
-@pytest.fixture
-def books(tmp_path):
-    conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
-    b = Books(conn)
-    b.company("c1", "Acme AB")
-    yield b
-    conn.close()
 
 
 def _lock(sim, day: str) -> None:

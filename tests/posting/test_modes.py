@@ -4,28 +4,16 @@ companies (locations mapped to different entities, each with its own credentials
 from datetime import date
 from decimal import Decimal
 
-import duckdb
-import pytest
-
 from ornd_visma.mapping import SANDBOX_MAPPING, Mapping, load_mapping
 from ornd_visma.posting.poster import Poster
 from ornd_visma.sandbox.visma import VismaOptions, inspect_state
-from tests.posting.books import Books, Line
+from tests.posting.books import Line
 from tests.posting.conftest import make_client
 from tests.sandbox.visma_fixtures import harness
 
 D = Decimal
 JUNE = (date(2026, 6, 1), date(2026, 7, 1))
 ARTICLES = {"MEMBERSHIP": "Tjänster 25 %", "OFFICE": "Tjänster momsfri"}
-
-
-@pytest.fixture
-def books(tmp_path):
-    conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
-    b = Books(conn)
-    b.company("c1", "Acme AB")
-    yield b
-    conn.close()
 
 
 def invoice_mapping() -> Mapping:

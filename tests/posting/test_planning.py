@@ -4,9 +4,6 @@ anywhere; and its plain rules."""
 from datetime import date
 from decimal import Decimal
 
-import duckdb
-import pytest
-
 from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
 from ornd_visma.posting.outbox import Outbox, Row
 from ornd_visma.posting.planning import (
@@ -21,20 +18,11 @@ from ornd_visma.posting.planning import (
     voucher_due,
 )
 from ornd_visma.posting.summary import Summary
-from tests.posting.books import Books, Line
+from tests.posting.books import Line
 
 D = Decimal
 JUNE = (date(2026, 6, 1), date(2026, 7, 1))
 MAPPING = load_mapping(SANDBOX_MAPPING)
-
-
-@pytest.fixture
-def books():
-    conn = duckdb.connect()
-    b = Books(conn)
-    b.company("c1", "Acme AB")
-    yield b
-    conn.close()
 
 
 def planner(books, **kwargs) -> Planner:

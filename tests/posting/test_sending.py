@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import duckdb
-import pytest
 
 from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
 from ornd_visma.posting.companies import Companies
@@ -16,21 +15,12 @@ from ornd_visma.posting.sending import Sender
 from ornd_visma.posting.summary import Summary
 from ornd_visma.sandbox.visma import inspect_state
 from ornd_visma.visma.client import VismaUnavailable
-from tests.posting.books import Books, Line
+from tests.posting.books import Line
 from tests.posting.conftest import make_client
 
 D = Decimal
 JUNE = (date(2026, 6, 1), date(2026, 7, 1))
 MAPPING = load_mapping(SANDBOX_MAPPING)
-
-
-@pytest.fixture
-def books():
-    conn = duckdb.connect()
-    b = Books(conn)
-    b.company("c1", "Acme AB")
-    yield b
-    conn.close()
 
 
 def plan(books) -> Outbox:

@@ -6,7 +6,6 @@ aside on both sides and listed, not counted as a difference."""
 from datetime import date
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from ornd_visma.mapping import SANDBOX_MAPPING, load_mapping
@@ -20,15 +19,6 @@ from tests.posting.conftest import make_client
 D = Decimal
 JUNE = (date(2026, 6, 1), date(2026, 7, 1))
 M6 = date(2026, 6, 1)
-
-
-@pytest.fixture
-def books(tmp_path):
-    conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
-    b = Books(conn)
-    b.company("c1", "Acme AB")
-    yield b
-    conn.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ Visma holds per account and month is checked from invoice to voucher."""
 from datetime import date
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from ornd_visma.books.revenue import (
@@ -22,21 +21,12 @@ from ornd_visma.posting.keys import key_in
 from ornd_visma.posting.poster import Poster, SimulatedCrash
 from ornd_visma.posting.reconcile import reconcile
 from ornd_visma.sandbox.visma import inspect_state
-from tests.posting.books import Books, Line
+from tests.posting.books import Line
 from tests.posting.conftest import make_client
 
 D = Decimal
 PRINTING = 3041  # the sandbox mapping's printing account (25 %, VAT code 10)
 OCT_USE = (date(2026, 10, 10), date(2026, 10, 20))
-
-
-@pytest.fixture
-def books(tmp_path):
-    conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
-    b = Books(conn)
-    b.company("c1", "Acme AB")
-    yield b
-    conn.close()
 
 
 @pytest.fixture
