@@ -10,6 +10,11 @@ import pytest
 from ornd_visma.sandbox.dataset import write_dataset
 from ornd_visma.sandbox.generator import generate
 
+# The simulator without its rate limits, for tests about something else: each Dagster run
+# fetches its own token, and the documented 5 token requests a minute made a module of six
+# runs wait a minute for the sixth.
+UNLIMITED = {"read_limit_per_minute": 1_000_000, "token_limit_per_minute": 1_000_000}
+
 
 def load_json_decimal(path: Path):
     return json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)

@@ -14,7 +14,7 @@ from ornd_visma.sandbox.server import running
 from ornd_visma.sandbox.visma import VismaOptions
 from ornd_visma.visma import TokenStore, VismaClient, VismaSettings
 from tests.books.warehouse import staged_warehouse
-from tests.conftest import read_collection
+from tests.conftest import UNLIMITED, read_collection
 from tests.sandbox.visma_fixtures import harness
 
 NOWHERE = "http://127.0.0.1:9"  # nothing listens on the discard port
@@ -109,9 +109,7 @@ def test_init_on_the_sandbox_operator_gives_a_mapping_doctor_passes(
 
 
 def test_the_officernd_api_gives_the_same_mapping_as_the_dataset(env, small_dir, tmp_path, capsys):
-    app = create_officernd_app(
-        small_dir, tmp_path / "officernd", OfficeRnDOptions(read_limit_per_minute=10**6)
-    )
+    app = create_officernd_app(small_dir, tmp_path / "officernd", OfficeRnDOptions(**UNLIMITED))
     from_dataset, from_api = tmp_path / "dataset.yaml", tmp_path / "api.yaml"
     assert main(["init", "--out", str(from_dataset), "--dataset", str(small_dir)]) == 0
     with running(app) as url:

@@ -14,7 +14,7 @@ from ornd_visma.sandbox.generator import generate
 from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
 from ornd_visma.sandbox.server import running
 from resources.officernd import OfficeRnDResource
-from tests.conftest import read_collection
+from tests.conftest import UNLIMITED, read_collection
 from tests.pipeline.conftest import FIRST_DAY, last_day, run_range, warehouse_at
 
 ZERO = Decimal("0.00")
@@ -34,7 +34,7 @@ def warehouse(dataset, tmp_path_factory):
     """The dataset served by the simulator and run through the whole job once."""
     state = tmp_path_factory.mktemp("books_state")
     db = tmp_path_factory.mktemp("books_wh") / "wh.duckdb"
-    app = create_officernd_app(dataset, state, OfficeRnDOptions(read_limit_per_minute=1_000_000))
+    app = create_officernd_app(dataset, state, OfficeRnDOptions(**UNLIMITED))
     with running(app) as base_url:
         resource = OfficeRnDResource(
             api_url=f"{base_url}/api/v2",
@@ -397,7 +397,7 @@ def handmade_run(tmp_path_factory):
     write_dataset(directory, data, [])
     state = tmp_path_factory.mktemp("handmade_state")
     db = tmp_path_factory.mktemp("handmade_wh") / "wh.duckdb"
-    app = create_officernd_app(directory, state, OfficeRnDOptions(read_limit_per_minute=1_000_000))
+    app = create_officernd_app(directory, state, OfficeRnDOptions(**UNLIMITED))
     with running(app) as base_url:
         resource = OfficeRnDResource(
             api_url=f"{base_url}/api/v2",

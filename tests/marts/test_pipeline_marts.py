@@ -25,7 +25,7 @@ from ornd_visma.sandbox.visma import VismaOptions, create_visma_app
 from ornd_visma.warehouse.snapshot import snapshot_path
 from resources.officernd import OfficeRnDResource
 from resources.visma import VismaResource
-from tests.conftest import read_collection
+from tests.conftest import UNLIMITED, read_collection
 from tests.pipeline.conftest import FIRST_DAY, last_day, warehouse_at
 
 AS_OF = date(2026, 11, 20)  # the generator's simulated today
@@ -54,7 +54,7 @@ def pipeline(small_dir, tmp_path_factory):
     warehouse path, the resources and the instance for further runs."""
     state = tmp_path_factory.mktemp("marts_state")
     db = tmp_path_factory.mktemp("marts_wh") / "wh.duckdb"
-    app = create_officernd_app(small_dir, state, OfficeRnDOptions(read_limit_per_minute=1_000_000))
+    app = create_officernd_app(small_dir, state, OfficeRnDOptions(**UNLIMITED))
     visma_app = create_visma_app(tmp_path_factory.mktemp("marts_visma"), VismaOptions())
     with running(app) as base_url, running(visma_app) as visma_url:
         resources = {

@@ -1,5 +1,6 @@
 """A sandbox and a fresh warehouse for real Dagster runs of the pipeline."""
 
+import functools
 import os
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from ornd_visma.sandbox.officernd import OfficeRnDOptions, create_officernd_app
 from ornd_visma.sandbox.server import running
 from resources.officernd import OfficeRnDResource
+from tests.conftest import UNLIMITED
 
 # The small dataset's facts start with the bill run of 27 July 2026; the run goes to the
 # latest partition (yesterday), whose window also holds future bookings.
@@ -27,9 +29,7 @@ def last_day() -> str:
 def officernd(defects_small_dir, tmp_path_factory):
     """The simulator serving the small dataset with defects; yields (resource, app)."""
     state = tmp_path_factory.mktemp("officernd_state")
-    app = create_officernd_app(
-        defects_small_dir, state, OfficeRnDOptions(read_limit_per_minute=1_000_000)
-    )
+    app = create_officernd_app(defects_small_dir, state, OfficeRnDOptions(**UNLIMITED))
     with running(app) as base_url:
         yield (
             OfficeRnDResource(
@@ -43,19 +43,27 @@ def officernd(defects_small_dir, tmp_path_factory):
         )
 
 
-def run_range(resources: dict, start: str, end: str, instance=None, selection=None):
-    from ornd_visma.definitions import defs
-
-    job = defs.resolve_job_def("daily_books")
+def run_range(resources: dict, start: str, end: str, instance=None, groups: tuple = ()):
+    """A run of the daily job over days `start`..`end`, or of the asset `groups` only."""
     tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
-    kwargs = {"asset_selection": selection} if selection else {}
-    return job.execute_in_process(
+    return _job(groups).execute_in_process(
         instance=instance or dg.DagsterInstance.ephemeral(),
         tags=tags,
         resources=resources,
         raise_on_error=False,
-        **kwargs,
     )
+
+
+@functools.cache
+def _job(groups: tuple[str, ...]) -> dg.JobDefinition:
+    from ornd_visma.definitions import defs
+
+    if not groups:
+        return defs.resolve_job_def("daily_books")
+    # A job of its own in the project's definitions: an `asset_selection` on the daily job
+    # refuses resources that differ from the bound ones, a job's own resources may be replaced.
+    selected = dg.define_asset_job("selected", selection=dg.AssetSelection.groups(*groups))
+    return dg.Definitions.merge(defs, dg.Definitions(jobs=[selected])).resolve_job_def("selected")
 
 
 def warehouse_at(path: Path) -> DuckDBResource:

@@ -12,6 +12,14 @@ from ornd_visma.officernd.collections import COLLECTIONS
 from ornd_visma.sandbox.dataset import read_dataset, read_defects
 from tests.pipeline.conftest import FIRST_DAY, last_day, run_range, warehouse_at
 
+# What these tests are about is extraction and validation: the books, posting and marts are
+# run (and asserted on) by tests/books and tests/posting.
+STAGING = ("extract", "validate")
+
+
+def run_staging(resources: dict, start: str, end: str, instance=None):
+    return run_range(resources, start, end, instance, groups=STAGING)
+
 
 def snapshot(path) -> dict[str, tuple[Counter, Counter]]:
     conn = duckdb.connect(str(path), read_only=True)
@@ -52,7 +60,7 @@ def test_a_backfill_places_every_record_and_quarantines_every_defect(
 ):
     resource, _ = officernd
     db = tmp_path / "wh.duckdb"
-    result = run_range(
+    result = run_staging(
         {"officernd": resource, "warehouse": warehouse_at(db)}, FIRST_DAY, last_day()
     )
     assert result.success
@@ -82,17 +90,17 @@ def test_a_backfill_places_every_record_and_quarantines_every_defect(
 def test_rerun_changes_nothing_and_a_range_equals_its_days(officernd, tmp_path):
     resource, _ = officernd
     ranged, daily = tmp_path / "ranged.duckdb", tmp_path / "daily.duckdb"
-    first = run_range(
+    first = run_staging(
         {"officernd": resource, "warehouse": warehouse_at(ranged)}, "2026-09-01", "2026-09-03"
     )
     assert first.success
     once = snapshot(ranged)
-    assert run_range(
+    assert run_staging(
         {"officernd": resource, "warehouse": warehouse_at(ranged)}, "2026-09-01", "2026-09-03"
     ).success
     assert snapshot(ranged) == once
     for day in ("2026-09-01", "2026-09-02", "2026-09-03"):
-        assert run_range(
+        assert run_staging(
             {"officernd": resource, "warehouse": warehouse_at(daily)}, day, day
         ).success
     assert snapshot(daily) == once
@@ -103,7 +111,7 @@ def test_a_late_edit_reaches_staging(officernd, defects_small_dir, tmp_path):
     db = tmp_path / "wh.duckdb"
     resources = {"officernd": resource, "warehouse": warehouse_at(db)}
     instance = dg.DagsterInstance.ephemeral()  # the sensor reads which days were processed
-    assert run_range(resources, FIRST_DAY, last_day(), instance).success
+    assert run_staging(resources, FIRST_DAY, last_day(), instance).success
     invoice = next(
         p
         for p in read_dataset(defects_small_dir)["payments"]
@@ -113,7 +121,7 @@ def test_a_late_edit_reaches_staging(officernd, defects_small_dir, tmp_path):
     store.advance_clock(3600)
     store.patch("payments", invoice["_id"], {"reference": "corrected in October"})
     # The daily run extracts the change and notes its business date ...
-    assert run_range(resources, last_day(), last_day(), instance).success
+    assert run_staging(resources, last_day(), last_day(), instance).success
     conn = duckdb.connect(str(db), read_only=True)
     touched = conn.execute(
         "SELECT business_date::VARCHAR FROM meta.touched_partitions WHERE collection = 'payments'"
@@ -129,7 +137,7 @@ def test_a_late_edit_reaches_staging(officernd, defects_small_dir, tmp_path):
         request.tags["dagster/asset_partition_range_start"],
         request.tags["dagster/asset_partition_range_end"],
     ) == ("2026-08-27", "2026-08-27")
-    assert run_range(resources, "2026-08-27", "2026-08-27").success
+    assert run_staging(resources, "2026-08-27", "2026-08-27").success
     conn = duckdb.connect(str(db), read_only=True)
     payload = conn.execute(
         "SELECT payload FROM staging.payments WHERE id = ?", [invoice["_id"]]

@@ -23,7 +23,7 @@ from ornd_visma.sandbox.visma import VismaOptions, create_visma_app, inspect_sta
 from ornd_visma.vat.boxes import code_boxes
 from resources.officernd import OfficeRnDResource
 from resources.visma import VismaResource
-from tests.conftest import read_collection
+from tests.conftest import UNLIMITED, read_collection
 from tests.pipeline.conftest import FIRST_DAY, last_day, warehouse_at
 
 D = Decimal
@@ -48,9 +48,7 @@ def _run(resources, instance, dry_run=False):
 @pytest.fixture(scope="module")
 def sandbox(small_dir, tmp_path_factory):
     state = tmp_path_factory.mktemp("post_state")
-    officernd = create_officernd_app(
-        small_dir, state, OfficeRnDOptions(read_limit_per_minute=1_000_000)
-    )
+    officernd = create_officernd_app(small_dir, state, OfficeRnDOptions(**UNLIMITED))
     visma = create_visma_app(state, VismaOptions(drop_after_commit_rate=0.05, fault_seed=5))
     with running(officernd) as o_url, running(visma) as v_url:
         resources = {

@@ -10,6 +10,7 @@ from ornd_visma.sandbox.dataset import read_dataset, read_defects
 from ornd_visma.sandbox.officernd import OfficeRnDOptions, Store, create_officernd_app
 from ornd_visma.sandbox.officernd.query import parse_list_query
 from ornd_visma.sandbox.server import running
+from tests.conftest import UNLIMITED
 
 API = "/api/v2/organizations/sandbox"
 
@@ -26,7 +27,7 @@ def walk_http(client: httpx.Client, name: str) -> list[str]:
 
 def test_generated_dataset_is_served_in_full(small_dir: Path, tmp_path: Path) -> None:
     files = read_dataset(small_dir)
-    app = create_officernd_app(small_dir, tmp_path, OfficeRnDOptions(read_limit_per_minute=10**6))
+    app = create_officernd_app(small_dir, tmp_path, OfficeRnDOptions(**UNLIMITED))
     with running(app) as base, httpx.Client(base_url=base, timeout=10) as client:
         form = {"grant_type": "client_credentials", "client_id": "sandbox"}
         form |= {"client_secret": "sandbox", "scope": " ".join(ALL_READ_SCOPES)}
