@@ -15,9 +15,11 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/ornd-visma demo --defects 0.02
 
+# Two workers for the two cores CI has (not -n auto: a container may report the host's CPUs);
+# --dist loadfile keeps a file's tests, and its module fixtures' runs, on one worker.
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q --durations=10
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=10
 
 ui: $(BIN)/.installed
 	$(BIN)/dagster dev -w workspace.yaml

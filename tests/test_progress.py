@@ -52,7 +52,7 @@ def test_the_logger_reports_a_real_run(capsys):
 
     defs = dg.Definitions(
         assets=[pulled, posted],
-        jobs=[dg.define_asset_job("j", selection="*")],
+        jobs=[dg.define_asset_job("j", selection=dg.AssetSelection.all())],
         loggers={"progress": progress_logger},
     )
     job = defs.resolve_job_def("j")
