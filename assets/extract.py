@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from ornd_visma.officernd.collections import COLLECTIONS, Collection
-from ornd_visma.officernd.extract import extract_all
+from ornd_visma.officernd.extract import FILTER_REFUSED, extract_all
 from resources.officernd import OfficeRnDResource
 
 GROUP = "extract"
@@ -74,6 +74,11 @@ def officernd_raw(
         results = extract_all(client, conn.cursor, selected, run_id=run_id)
         for collection in selected:
             result = results[collection.name]
+            if FILTER_REFUSED in result.mode:
+                context.log.warning(
+                    f"{collection.name}: OfficeRnD refused the `{collection.incremental_field}` "
+                    "filter (inferred in officernd/collections.py); pulled in full instead"
+                )
             table = f"raw.{collection.table_name}"
             rows = conn.execute(f"SELECT count(*) FROM {table}").fetchall()
             preview = conn.execute(

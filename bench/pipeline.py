@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -52,6 +53,50 @@ def _peak_rss_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class RssSampler:
+    """This process's resident memory every `every_s`, to say which step held the peak."""
+
+    def __init__(self, every_s: float = 0.2) -> None:
+        self.every_s, self.samples = every_s, []  # (unix time, MiB)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    self.samples.append((time.time(), int(line.split()[1]) / 1024))
+
+    def __enter__(self) -> "RssSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak_by_step(self, instance, run_id: str) -> dict[str, float]:
+        """The highest sample between each step's start and its end (steps run one at a time
+        in `execute_in_process`)."""
+        import dagster as dg
+
+        starts, peaks = {}, {}
+        for record in instance.all_logs(run_id):
+            event = record.dagster_event
+            if event is None or not record.step_key:
+                continue
+            if event.event_type == dg.DagsterEventType.STEP_START:
+                starts[record.step_key] = record.timestamp
+            elif event.event_type in (
+                dg.DagsterEventType.STEP_SUCCESS,
+                dg.DagsterEventType.STEP_FAILURE,
+            ) and record.step_key in starts:
+                begin, end = starts[record.step_key], record.timestamp
+                inside = [mib for t, mib in self.samples if begin <= t <= end]
+                peaks[record.step_key] = max(inside, default=0.0)
+        return peaks
 
 
 def _officernd_requests(url: str) -> int:
@@ -135,11 +180,13 @@ def child(spec: dict) -> None:
         )  # fmt: skip
         before = _officernd_requests(spec["officernd"])
         started = time.perf_counter()
-        result = job.execute_in_process(
-            instance=instance, resources=resources, tags=tags, raise_on_error=False
-        )
+        with RssSampler() as sampler:
+            result = job.execute_in_process(
+                instance=instance, resources=resources, tags=tags, raise_on_error=False
+            )
         seconds = time.perf_counter() - started
         requests = _officernd_requests(spec["officernd"]) - before
+        peak_by_step = sampler.peak_by_step(instance, result.run_id)
     else:
         from assets.shape import noop_definitions
 
@@ -148,6 +195,7 @@ def child(spec: dict) -> None:
         result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
         seconds = time.perf_counter() - started
         requests = 0
+        peak_by_step = {}
     events = len(instance.all_logs(result.run_id))
     out = {
         "success": result.success,
@@ -155,6 +203,7 @@ def child(spec: dict) -> None:
         "events": events,
         "peak_mib": _peak_rss_mib(),
         "requests": requests,
+        "peak_mib_by_step": peak_by_step,
     }
     print(json.dumps(out))
 
@@ -314,6 +363,10 @@ def _report(name: str, rounds: list[dict], floor: int | None, label: str = "real
         f"events written        {label} {rounds[0]['real']['events']:,}"
         f"\npeak memory           {max(r['real']['peak_mib'] for r in rounds):.0f} MiB {label}"
     )
+    by_step = rounds[0]["real"].get("peak_mib_by_step") or {}
+    top = sorted(by_step.items(), key=lambda item: -item[1])[:5]
+    if top:
+        print("peak MiB by step      " + ", ".join(f"{k} {v:.0f}" for k, v in top))
     if floor:
         requests = max(r["real"]["requests"] for r in rounds)
         print(f"OfficeRnD requests    {requests:,} against the floor {floor:,} "

@@ -34,6 +34,10 @@ class OfficeRnDError(RuntimeError):
     """An answer that retrying cannot fix (4xx other than 429)."""
 
 
+class FilterRefused(OfficeRnDError):
+    """400 "property <name> should not exist": the endpoint does not take a filter sent."""
+
+
 class RetryableError(RuntimeError):
     def __init__(self, message: str, wait_s: float = 0.0) -> None:
         super().__init__(message)
@@ -153,6 +157,8 @@ class OfficeRnDClient:
         if response.status_code == 401 and what != "token":
             self._token = None  # expired or revoked: fetch a new one on the retry
             raise RetryableError(f"{what}: 401, renewing the token")
+        if response.status_code == 400 and "should not exist" in response.text:
+            raise FilterRefused(f"{what}: HTTP 400 {response.text[:500]}")
         if response.status_code >= 400:
             raise OfficeRnDError(f"{what}: HTTP {response.status_code} {response.text[:500]}")
 

@@ -7,37 +7,54 @@ One table serves the simulator (which rejects what the real API rejects) and the
 observations for `/memberships` (no `createdAt`/`modifiedAt`, no `$sort`). Where the reference
 is silent the choice is marked "inferred"; change it here and both sides follow.
 
-Incremental where the reference allows it, full pull where it does not. The reference (§3.2)
-documents date comparisons "on `createdAt` and `modifiedAt` (members, companies, floors,
-charges), on `date` (charges), and on `issueDate` (fees)", payments' `createdAt`/`modifiedAt`
-from the n8n node, check-ins "incremental on `start` per third-party" (§4.14), and lists as
-its open question "whether every list endpoint accepts `modifiedAt[$gte]`. It was observed
-rejected on `/memberships`". Every collection below without a date filter is pulled in full
-each run because the reference gives it none: credits (§4.12 shows only `POST /credits`),
-coins (only `GET /coins/stats`), passes (§4.13: fields, no list filters), memberships
-(observed: rejects them), resources (only `GET /resources/{id}` seen), assignments (filters
-`resource`, `membership`), and the small settings and billing lists (locations, resource
-types, tax rates, revenue accounts, plans, resource rates, business hours). An undocumented filter
-is refused with 400 ("property <name> should not exist"), so guessing one would fail the pull.
+Incremental where the reference allows it or is silent, full pull where it refuses. The
+reference (§3.2) documents date comparisons "on `createdAt` and `modifiedAt` (members,
+companies, floors, charges), on `date` (charges), and on `issueDate` (fees)", payments'
+`createdAt`/`modifiedAt` from the n8n node, check-ins "incremental on `start` per third-party"
+(§4.14), and lists as its open question "whether every list endpoint accepts
+`modifiedAt[$gte]`. It was observed rejected on `/memberships`". A third-party backup tool
+syncs 32 collections by `modifiedAt[$gte]`, and two sync tools fall back to a full pull when
+the filter is refused (§3.2).
+
+So where the reference shows a list endpoint but no filters (credits, coins, passes,
+resources, contracts) we assume the standard pair `INFERRED_CHANGE`, marked "inferred", and
+the extractor falls back to a full pull for the run if OfficeRnD answers 400 "property
+modifiedAt should not exist" (`extract.py`; the asset warns, its `mode` metadata says "full
+(change filter refused)", and the refusal costs one request a run). To stop trying, delete
+`INFERRED_CHANGE` from the collection here; the simulator refuses what this table does not
+list, and `OfficeRnDOptions.refused_filters` makes it refuse a listed one for a test.
+
+Pulled in full every run, by choice or by observation:
+
+* memberships: observed refusing `createdAt`/`modifiedAt` filters;
+* assignments: the reference lists `resource` and `membership` only, and an assignment
+  removed in OfficeRnD (a member moved desks) must leave the warehouse the same day, which
+  only a full pull sees: occupancy counts assignments;
+* the seven settings and billing lists (locations, resource types, tax rates, revenue
+  accounts, plans, resource rates, business hours): one page each, and a deletion there
+  changes the books.
+
+An incremental collection does not see deletions; `extract_collection(full_refresh=True)`
+pulls it in full and drops what OfficeRnD no longer serves.
 
 What the full pulls cost every day, in requests of 50 records (the generated operators,
-seed 7; `bench/README.md`):
+seed 7; `bench/README.md`), and what they cost before the inferred filters:
 
 | collection | small | demo | large |
 |---|---:|---:|---:|
-| credits | 2 | 28 | 371 |
-| coins | 1 | 17 | 250 |
 | memberships | 1 | 10 | 91 |
 | assignments | 1 | 7 | 66 |
-| resources | 1 | 8 | 59 |
-| passes | 1 | 2 | 8 |
 | the seven settings and billing lists (one page each) | 7 | 7 | 7 |
-| **all full pulls** | **14** | **79** | **852** |
+| **all full pulls** | **9** | **24** | **164** |
+| before, with credits, coins, resources and passes | 14 | 79 | 852 |
 """
 
 from dataclasses import dataclass, field
 
 PAGE_SIZE_MAX = 50
+# The change filters assumed where the reference shows no list filters: the standard
+# `createdAt`/`modifiedAt` pair that a third-party backup tool syncs 32 collections by.
+INFERRED_CHANGE = "createdAt modifiedAt"
 PAGING_PARAMS = frozenset({"$limit", "$cursorNext", "$cursorPrev", "$select"})
 
 
@@ -91,8 +108,8 @@ COLLECTIONS: tuple[Collection, ...] = (
     _c("locations", "flex.space.locations.read", "_id name isOpen isPublic"),
     _c("floors", "flex.space.floors.read", "_id name location", "createdAt modifiedAt"),
     _c("resource-types", "flex.space.resourceTypes.read", "_id type"),
-    # inferred: only GET /resources/{id} was seen; list filters as for floors.
-    _c("resources", "flex.space.resources.read", "_id name type location floor"),
+    # inferred: only GET /resources/{id} was seen; list filters as for floors (INFERRED_CHANGE).
+    _c("resources", "flex.space.resources.read", "_id name type location floor", INFERRED_CHANGE),
     # A third-party catalogue says /assignments "needs resource=" (unconfirmed by OfficeRnD's
     # own pages). We serve it unfiltered; set required_one_of={"resource", "membership"} here
     # to make the simulator (and the extractor's fan-out) follow that claim instead.
@@ -104,12 +121,14 @@ COLLECTIONS: tuple[Collection, ...] = (
         "start modifiedAt createdAt",
         business_date="start",
     ),
-    _c("credits", "flex.space.credits.read", "_id company member membership"),  # inferred
-    _c("coins", "flex.space.coins.read", "_id company member"),  # inferred
+    # inferred: only POST /credits and GET /coins/stats are documented (INFERRED_CHANGE).
+    _c("credits", "flex.space.credits.read", "_id company member membership", INFERRED_CHANGE),
+    _c("coins", "flex.space.coins.read", "_id company member", INFERRED_CHANGE),
     _c(
         "passes",
         "flex.space.passes.read",
         "_id company member status",
+        INFERRED_CHANGE,  # inferred: §4.13 lists the fields only
         business_date="startDate",
     ),
     # Billing
@@ -153,7 +172,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         "contracts",
         "flex.community.contracts.read",
         "_id company member location status",
-        "createdAt modifiedAt",
+        INFERRED_CHANGE,  # inferred: only GET /contracts/{id} and /contracts/count documented
     ),
     _c(
         "fees",

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
-from ornd_visma.officernd.client import OfficeRnDClient
+from ornd_visma.officernd.client import FilterRefused, OfficeRnDClient
 from ornd_visma.officernd.collections import Collection
 from ornd_visma.warehouse.raw import RawPull, ensure_raw, watermark_of
 
@@ -37,12 +37,13 @@ BATCH_RECORDS = 5000
 # Committed this often: DuckDB holds a transaction's rows in memory until it commits.
 COMMIT_RECORDS = 20_000
 DEFAULT_WORKERS = 4
+FILTER_REFUSED = "change filter refused"
 
 
 @dataclass
 class ExtractResult:
     collection: str
-    mode: str  # "incremental" or "full"
+    mode: str  # "incremental", "full", or "full (change filter refused)"
     records: int
     requests: int
     dropped: int
@@ -65,17 +66,41 @@ def extract_collection(
     full_refresh: bool = False,
 ) -> ExtractResult:
     """Pull one collection into `raw.<table>` (which `ensure_raw` created); see the module
-    docstring for the rules."""
+    docstring for the rules.
+
+    An incremental pull whose filter the endpoint refuses (400 "property modifiedAt should not
+    exist": the filter was inferred, see `collections.py`) is redone in full, as third-party
+    sync tools do, and says so in its mode. The refusal costs one request a run.
+    """
     watermark = None
     if collection.incremental and not full_refresh:
         watermark = watermark_of(conn, collection)
+    before = client.stats.by_collection.get(collection.name, 0)
+    if watermark is None:
+        return _pull(client, conn, collection, run_id, None, "full", before)
+    try:
+        return _pull(client, conn, collection, run_id, watermark, "incremental", before)
+    except FilterRefused:
+        return _pull(client, conn, collection, run_id, None, f"full ({FILTER_REFUSED})", before)
+
+
+def _pull(
+    client: OfficeRnDClient,
+    conn: duckdb.DuckDBPyConnection,
+    collection: Collection,
+    run_id: str,
+    watermark: str | None,
+    mode: str,
+    requests_before: int,
+) -> ExtractResult:
+    """One walk of the collection: in full when `watermark` is None, else changes since it.
+    Its requests count from `requests_before` (a refused filter's request included)."""
     full = watermark is None
     by = collection.incremental_field
     filters = {} if full else {f"{by}[$gte]": watermark}
-    requests_before = client.stats.by_collection.get(collection.name, 0)
     started = time.monotonic()
     extracted_at = datetime.now(UTC).replace(tzinfo=None)
-    result = ExtractResult(collection.name, "full" if full else "incremental", 0, 0, 0, None)
+    result = ExtractResult(collection.name, mode, 0, 0, 0, None)
     pull = RawPull(
         conn,
         collection,

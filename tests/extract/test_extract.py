@@ -207,3 +207,47 @@ def test_a_pull_that_fails_half_way_loses_nothing(defects_small_dir, tmp_path, m
     touched = touched_partitions(conn)
     conn.close()
     assert ("payments", date.fromisoformat(invoice["date"][:10])) in touched
+
+
+def test_an_inferred_change_filter_refused_falls_back_to_a_full_pull(defects_small_dir, tmp_path):
+    # OfficeRnD documents no list filters for credits (reference §4.12): collections.py infers
+    # `modifiedAt`. Where the real API refuses it, the pull is done in full, nothing lost.
+    credits = collection("credits")
+    assert credits.incremental_field == "modifiedAt"
+    options = OfficeRnDOptions(refused_filters="credits:modifiedAt", **FAST)
+    app = create_officernd_app(defects_small_dir, tmp_path / "state", options)
+    db = tmp_path / "wh.duckdb"
+    served = read_dataset(defects_small_dir)["credits"]
+    pages = max(1, -(-len(served) // 50))
+    with running(app) as url:
+        first, _ = pull(url, db)
+        app.state.simulator.store.delete("credits", served[0]["_id"])
+        second, _ = pull(url, db)
+    assert first["credits"].mode == "full"
+    assert second["credits"].mode == "full (change filter refused)"
+    # the refused request (one) and the full walk
+    assert second["credits"].requests == 1 + pages
+    assert second["credits"].dropped == 1  # a full pull sees the deletion
+    assert second["payments"].mode == "incremental"
+    ids = Counter(i for i, _ in raw_contents(db)["credits"].elements())
+    assert ids == Counter(r["_id"] for r in served[1:])
+
+
+def test_an_inferred_change_filter_accepted_pulls_only_changes(defects_small_dir, tmp_path):
+    app = create_officernd_app(defects_small_dir, tmp_path / "state", OfficeRnDOptions(**FAST))
+    store = app.state.simulator.store
+    db = tmp_path / "wh.duckdb"
+    credit = read_dataset(defects_small_dir)["credits"][0]
+    with running(app) as url:
+        pull(url, db)
+        store.advance_clock(3600)
+        store.patch("credits", credit["_id"], {"count": 99})
+        second, _ = pull(url, db)
+    assert second["credits"].mode == "incremental"
+    assert second["credits"].requests == 1  # one page of changes
+    conn = duckdb.connect(str(db), read_only=True)
+    [(payload,)] = conn.execute(
+        "SELECT payload FROM raw.credits WHERE _id = ?", [credit["_id"]]
+    ).fetchall()
+    conn.close()
+    assert orjson.loads(payload)["count"] == 99

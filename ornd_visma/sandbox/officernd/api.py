@@ -12,6 +12,7 @@ separate write window is still observable.
 """
 
 import asyncio
+from dataclasses import replace
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -122,5 +123,8 @@ class ApiEndpoint:
 
     def _list(self, spec: Collection, request: Request) -> Response:
         items = request.query_params.multi_items()
+        refused = self.sim.options.refused(spec.name)
+        if refused:
+            spec = replace(spec, date_filters=spec.date_filters - refused)
         query = parse_list_query(spec, items, self.sim.options.limit_over_max)
         return json_response(200, self.sim.store.list_page(spec.name, query).envelope())

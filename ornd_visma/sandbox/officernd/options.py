@@ -29,6 +29,9 @@ class OfficeRnDOptions:
     token_limit_per_minute: int = 5
     # "reject": $limit above 50 answers 400 (observed); "cap": silently 50 (documented).
     limit_over_max: str = "reject"
+    # Date filters to refuse as undocumented, "collection:field ..." (e.g. "credits:modifiedAt"):
+    # what the real API does if a filter `collections.py` marks "inferred" is not there.
+    refused_filters: str = ""
     fault_seed: int = 0
 
     def __post_init__(self) -> None:
@@ -40,6 +43,14 @@ class OfficeRnDOptions:
             raise ValueError("latency and limits must not be negative")
         if self.limit_over_max not in OVER_MAX_CHOICES:
             raise ValueError(f"limit_over_max must be one of {OVER_MAX_CHOICES}")
+        for term in self.refused_filters.split():
+            if term.count(":") != 1 or not all(term.split(":")):
+                raise ValueError(f"refused_filters: {term!r} is not collection:field")
+
+    def refused(self, collection: str) -> frozenset[str]:
+        """The date filters of `collection` this simulator refuses."""
+        pairs = (term.split(":") for term in self.refused_filters.split())
+        return frozenset(field for name, field in pairs if name == collection)
 
 
 def _check_type(name: str, expected: Any, value: Any) -> None:
