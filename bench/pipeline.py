@@ -77,9 +77,9 @@ class RssSampler:
         self._stop.set()
         self._thread.join()
 
-    def peak_by_step(self, instance, run_id: str) -> dict[str, float]:
-        """The highest sample between each step's start and its end (steps run one at a time
-        in `execute_in_process`)."""
+    def by_step(self, instance, run_id: str) -> dict[str, list[float]]:
+        """Each step's [seconds, highest sample between its start and its end] (steps run
+        one at a time in `execute_in_process`)."""
         import dagster as dg
 
         starts, peaks = {}, {}
@@ -95,7 +95,7 @@ class RssSampler:
             ) and record.step_key in starts:
                 begin, end = starts[record.step_key], record.timestamp
                 inside = [mib for t, mib in self.samples if begin <= t <= end]
-                peaks[record.step_key] = max(inside, default=0.0)
+                peaks[record.step_key] = [end - begin, max(inside, default=0.0)]
         return peaks
 
 
@@ -186,7 +186,7 @@ def child(spec: dict) -> None:
             )
         seconds = time.perf_counter() - started
         requests = _officernd_requests(spec["officernd"]) - before
-        peak_by_step = sampler.peak_by_step(instance, result.run_id)
+        by_step = sampler.by_step(instance, result.run_id)
     else:
         from assets.shape import noop_definitions
 
@@ -195,7 +195,7 @@ def child(spec: dict) -> None:
         result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
         seconds = time.perf_counter() - started
         requests = 0
-        peak_by_step = {}
+        by_step = {}
     events = len(instance.all_logs(result.run_id))
     out = {
         "success": result.success,
@@ -203,7 +203,7 @@ def child(spec: dict) -> None:
         "events": events,
         "peak_mib": _peak_rss_mib(),
         "requests": requests,
-        "peak_mib_by_step": peak_by_step,
+        "by_step": by_step,
     }
     print(json.dumps(out))
 
@@ -363,10 +363,11 @@ def _report(name: str, rounds: list[dict], floor: int | None, label: str = "real
         f"events written        {label} {rounds[0]['real']['events']:,}"
         f"\npeak memory           {max(r['real']['peak_mib'] for r in rounds):.0f} MiB {label}"
     )
-    by_step = rounds[0]["real"].get("peak_mib_by_step") or {}
-    top = sorted(by_step.items(), key=lambda item: -item[1])[:5]
-    if top:
-        print("peak MiB by step      " + ", ".join(f"{k} {v:.0f}" for k, v in top))
+    by_step = rounds[0]["real"].get("by_step") or {}
+    for what, at in (("seconds", 0), ("peak MiB", 1)):
+        top = sorted(by_step.items(), key=lambda item: -item[1][at])[:6]
+        if top:
+            print(f"{what + ' by step':22}" + ", ".join(f"{k} {v[at]:.0f}" for k, v in top))
     if floor:
         requests = max(r["real"]["requests"] for r in rounds)
         print(f"OfficeRnD requests    {requests:,} against the floor {floor:,} "

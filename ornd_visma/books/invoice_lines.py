@@ -21,6 +21,7 @@ import pandas as pd
 
 from ornd_visma.books import rules
 from ornd_visma.mapping import Mapping
+from ornd_visma.warehouse.windows import month_pieces
 
 CORE_DDL = """
 CREATE SCHEMA IF NOT EXISTS core;
@@ -237,8 +238,31 @@ def build_documents(
     end: date | None,
     rounding: str,
 ) -> BooksWindow:
-    """Replace the window's `core.documents` and `core.invoice_lines` (one transaction)."""
+    """Replace the window's `core.documents` and `core.invoice_lines`: a month at a time
+    (`warehouse/windows.py`), each month in one transaction."""
     ensure_core(conn)
+    pieces = month_pieces(conn, "staging.payments", start, end)
+    return _combined([_build_piece(conn, mapping, s, e, rounding) for s, e in pieces])
+
+
+def _combined(parts: list[BooksWindow]) -> BooksWindow:
+    return BooksWindow(
+        documents=sum(p.documents for p in parts),
+        ready=sum(p.ready for p in parts),
+        held=sum(p.held for p in parts),
+        lines=sum(p.lines for p in parts),
+        unmapped_lines=sum(p.unmapped_lines for p in parts),
+        held_reasons=sorted(r for p in parts for r in p.held_reasons),
+    )
+
+
+def _build_piece(
+    conn: duckdb.DuckDBPyConnection,
+    mapping: Mapping,
+    start: date,
+    end: date | None,
+    rounding: str,
+) -> BooksWindow:
     conn.execute(_sql("source_lines.sql"), {"start": start, "end": end})
     keys = conn.execute(
         f"""SELECT DISTINCT {", ".join(c for c in KEY_COLUMNS if c != "has_membership")},

@@ -27,6 +27,8 @@ from importlib.resources import files
 
 import duckdb
 
+from ornd_visma.warehouse.windows import month_pieces
+
 SCHEDULE_DDL = """
 CREATE SCHEMA IF NOT EXISTS core;
 CREATE TABLE IF NOT EXISTS core.revenue_schedule (
@@ -52,8 +54,14 @@ def _sql(name: str) -> str:
 
 
 def build_revenue_schedule(conn: duckdb.DuckDBPyConnection, start: date, end: date | None) -> int:
-    """Replace the window's `core.revenue_schedule` rows (one transaction); rows written."""
+    """Replace the window's `core.revenue_schedule` rows, a month at a time (one transaction
+    each; a line spread by day is many rows); rows written."""
     conn.execute(SCHEDULE_DDL)
+    pieces = month_pieces(conn, "core.invoice_lines", start, end)
+    return sum(_schedule_piece(conn, s, e) for s, e in pieces)
+
+
+def _schedule_piece(conn: duckdb.DuckDBPyConnection, start: date, end: date | None) -> int:
     params = {"start": start, "end": end}
     conn.execute(_sql("revenue_schedule.sql"), params)
     scope = "business_date >= $start AND ($end IS NULL OR business_date < $end)"

@@ -21,7 +21,9 @@ from ornd_visma.collector import paused_collector
 from ornd_visma.officernd.collections import COLLECTIONS, Collection
 from ornd_visma.validation import References, ValidationResult, ddl, validate
 from ornd_visma.validation.columns import COLUMNS
+from ornd_visma.warehouse import dimension_changes
 from ornd_visma.warehouse.tables import table_exists
+from ornd_visma.warehouse.windows import month_pieces
 
 UNPLACED_CHECK = "business_date_parses"
 DIMENSIONS = tuple(c for c in COLLECTIONS if c.business_date is None)
@@ -45,6 +47,36 @@ class StageResult:
             result.quarantined[["record_id", "check", "value", "reason"]],
             result.valid.drop(columns=["payload"]).head(5),
         )
+
+    @classmethod
+    def combined(cls, parts: list["StageResult"]) -> "StageResult":
+        """One result for a window staged in pieces."""
+        first = parts[0]
+        if len(parts) == 1:
+            return first
+        previews = [p.preview for p in parts if not p.preview.empty]
+        return cls(
+            first.collection,
+            sum(p.valid for p in parts),
+            sum(p.quarantined_records for p in parts),
+            pd.concat([p.quarantined_rows for p in parts], ignore_index=True),
+            previews[0] if previews else first.preview,
+        )
+
+    @classmethod
+    def of_tables(cls, conn: duckdb.DuckDBPyConnection, collection: Collection) -> "StageResult":
+        """The staged table as it stands (a run that validated part of it, or none)."""
+        table = collection.table_name
+        [(valid,)] = conn.execute(f"SELECT count(*) FROM staging.{table}").fetchall()
+        quarantined = conn.execute(
+            f"""SELECT record_id, unnest(checks) AS "check",
+                       value, reason FROM quarantine.{table} ORDER BY record_id"""
+        ).df()
+        [(records,)] = conn.execute(f"SELECT count(*) FROM quarantine.{table}").fetchall()
+        preview = conn.execute(
+            f"SELECT * EXCLUDE (payload, business_date) FROM staging.{table} LIMIT 5"
+        ).df()
+        return cls(collection.name, valid, records, quarantined, preview)
 
     @property
     def checks_failed(self) -> dict[str, int]:
@@ -175,15 +207,39 @@ def _write(
         conn.unregister("stage_quarantine")
 
 
-def stage_dimension(conn: duckdb.DuckDBPyConnection, collection: Collection) -> StageResult:
-    """Validate the whole dimension and replace its staging and quarantine rows."""
+def stage_dimension(
+    conn: duckdb.DuckDBPyConnection, collection: Collection, *, whole: bool = False
+) -> StageResult:
+    """Validate the dimension's records that changed since it was last staged (all of them
+    when its references or the rules changed, or `whole`; `dimension_changes.py`) and
+    replace their staging and quarantine rows. The result describes the whole table."""
     ensure_tables(conn, collection)
-    with paused_collector():  # tens of thousands of parsed records, no cycles
-        records = _records(conn, collection, "true", [])
-        result = validate(collection.name, records, load_references(conn))
-        del records
-        _write(conn, collection, result, "true", "true", [], lambda _payload: None)
-    return StageResult.of(collection, result)
+    references = load_references(conn)
+    inputs = dimension_changes.inputs_digest(collection, references)
+    todo = (
+        dimension_changes.Changes(whole=True)
+        if whole
+        else dimension_changes.changes(conn, collection, inputs)
+    )
+    if todo.whole:
+        scope, q_scope = "true", "true"
+    else:
+        scope = "id IN (SELECT _id FROM dimension_changed_ids)"
+        q_scope = "record_id IN (SELECT _id FROM dimension_changed_ids) OR record_id IS NULL"
+    if todo.whole or todo.ids:
+        with paused_collector():  # tens of thousands of parsed records, no cycles
+            where = dimension_changes.raw_scope(todo.whole)
+            records = _records(conn, collection, where, [])
+            result = validate(collection.name, records, references)
+            del records
+            _write(conn, collection, result, scope, q_scope, [], lambda _payload: None)
+        dimension_changes.record(conn, collection, inputs, todo.whole)
+        if todo.whole:
+            return StageResult.of(collection, result)
+    # The rest of the table was seen again, problems and all.
+    now = datetime.now(UTC).replace(tzinfo=None)
+    conn.execute(f"UPDATE quarantine.{collection.table_name} SET last_seen = ?", [now])
+    return StageResult.of_tables(conn, collection)
 
 
 def _business_day(collection: Collection):
@@ -211,11 +267,29 @@ def stage_fact_window(
 
     `end=None` opens the window: the latest window also holds what is dated after it (a
     booking next month), re-validated every day until its own day's window takes it over.
+    A long window is staged a month at a time (`windows.py`); the records without a
+    business date with the last piece.
     """
     ensure_tables(conn, collection)
+    pieces = month_pieces(conn, f"raw.{collection.table_name}", start, end)
+    results = [
+        _stage_fact_piece(conn, collection, s, e, unplaced=n == len(pieces) - 1)
+        for n, (s, e) in enumerate(pieces)
+    ]
+    return StageResult.combined(results)
+
+
+def _stage_fact_piece(
+    conn: duckdb.DuckDBPyConnection,
+    collection: Collection,
+    start: date,
+    end: date | None,
+    *,
+    unplaced: bool,
+) -> StageResult:
     upper = "" if end is None else " AND business_date < ?"
     params = [start] if end is None else [start, end]
-    scope = f"(business_date >= ?{upper}) OR business_date IS NULL"
+    scope = f"(business_date >= ?{upper})" + (" OR business_date IS NULL" if unplaced else "")
     q_scope = scope.replace("business_date", "partition_date")
     with paused_collector():  # tens of thousands of parsed records, no cycles
         records = _records(conn, collection, scope, params)

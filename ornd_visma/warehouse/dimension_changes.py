@@ -1,0 +1,147 @@
+"""Which records of a dimension need validating again: the daily run's share of staging.
+
+A dimension's staged rows (`staging.<table>` + `quarantine.<table>`) follow from three inputs:
+its raw records, the ids its references point at, and the validation rules. The warehouse
+keeps what each was when the table was last staged: `meta.staged_records` a digest of every
+raw record then, `meta.staged_inputs` one digest of the references the table's columns check
+against and of the validation code. So:
+
+* references or rules changed, or nothing recorded (the first run, a table re-created):
+  the whole table is validated again;
+* otherwise only the ids whose raw copies differ from what was validated (new, edited,
+  deleted in OfficeRnD, or duplicated since), every copy of each id together so the
+  unique-id check sees them all, plus the records without a string `_id` (few, and always
+  quarantined under no id, so they are validated together);
+* nothing differs: nothing is validated.
+
+A full pull rewrites every raw row (`run_id`, `extracted_at`), so what changed is told by the
+payload's digest (`md5_number`), not by the pull. The digests are written after the staging
+transaction commits: a failure between the two leaves them stale, and stale digests only ask
+for more validation, never less.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+import duckdb
+
+from ornd_visma.officernd.collections import Collection
+from ornd_visma.validation import References
+from ornd_visma.validation.columns import COLUMNS
+from ornd_visma.warehouse.tables import table_exists
+
+META_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.staged_records (
+    collection VARCHAR NOT NULL,
+    _id VARCHAR,              -- NULL for a record without a string _id
+    digest UHUGEINT NOT NULL  -- md5_number(payload) of the raw copy validated
+);
+CREATE TABLE IF NOT EXISTS meta.staged_inputs (
+    collection VARCHAR PRIMARY KEY,
+    inputs VARCHAR NOT NULL   -- sha256 of the references checked and the validation code
+);
+"""
+# The raw records of no string `_id`: validated with every partial run (their quarantine
+# rows carry no id to match them by).
+NO_STRING_ID = "json_type(payload, '$._id') IS DISTINCT FROM 'VARCHAR'"
+RECORD_ID = f"CASE WHEN {NO_STRING_ID} THEN NULL ELSE _id END"
+# Ids whose raw copies differ from the ones validated (as multisets: a duplicate counts);
+# NULL among them: a record without a string id changed.
+CHANGED_IDS = f"""
+WITH now AS (SELECT {RECORD_ID} AS _id, md5_number(payload) AS digest FROM raw.{{table}}),
+was AS (SELECT _id, digest FROM meta.staged_records WHERE collection = $collection)
+SELECT _id FROM (SELECT * FROM now EXCEPT ALL SELECT * FROM was)
+UNION
+SELECT _id FROM (SELECT * FROM was EXCEPT ALL SELECT * FROM now)
+"""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a staging run of one dimension validates: all of it, or `ids` (in the temp
+    table `dimension_changed_ids`) and the records without a string id."""
+
+    whole: bool
+    ids: int = 0
+
+
+@cache
+def _rules_digest() -> str:
+    """The validation code as it is: a change to any rule re-validates every table."""
+    digest = hashlib.sha256()
+    package = files("ornd_visma.validation")
+    for name in sorted(p.name for p in package.iterdir() if p.name.endswith(".py")):
+        digest.update(name.encode() + b"\0" + package.joinpath(name).read_bytes())
+    return digest.hexdigest()
+
+
+def inputs_digest(collection: Collection, references: References) -> str:
+    """The references `collection`'s columns check against, and the rules, as one digest."""
+    digest = hashlib.sha256(_rules_digest().encode())
+    kinds = sorted({c.references for c in COLUMNS[collection.name] if c.references})
+    for kind in kinds:
+        known = getattr(references, kind)
+        items = sorted(known.items()) if isinstance(known, dict) else sorted(known)
+        digest.update(f"\0{kind}\0{items!r}".encode())
+    return digest.hexdigest()
+
+
+def ensure_meta(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(META_DDL)
+
+
+def changes(conn: duckdb.DuckDBPyConnection, collection: Collection, inputs: str) -> Changes:
+    """What needs validating; for a partial run the ids are left in `dimension_changed_ids`."""
+    ensure_meta(conn)
+    table = collection.table_name
+    recorded = conn.execute(
+        "SELECT inputs FROM meta.staged_inputs WHERE collection = ?", [collection.name]
+    ).fetchall()
+    staged = table_exists(conn, f"staging.{table}") and table_exists(conn, f"quarantine.{table}")
+    if not recorded or recorded[0][0] != inputs or not staged:
+        return Changes(whole=True)
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE dimension_changed_ids AS "
+        + CHANGED_IDS.format(table=table),
+        {"collection": collection.name},
+    )
+    [(ids,)] = conn.execute("SELECT count(*) FROM dimension_changed_ids").fetchall()
+    return Changes(whole=False, ids=ids)
+
+
+def raw_scope(whole: bool) -> str:
+    """The raw rows a run validates (a WHERE clause over `raw.<table>`)."""
+    if whole:
+        return "true"
+    return f"_id IN (SELECT _id FROM dimension_changed_ids) OR {NO_STRING_ID}"
+
+
+def record(
+    conn: duckdb.DuckDBPyConnection, collection: Collection, inputs: str, whole: bool
+) -> None:
+    """Remember the raw copies just validated and the inputs they were validated with."""
+    scope = raw_scope(whole)
+    params = {"collection": collection.name}
+    stale = "collection = $collection"
+    if not whole:
+        stale += " AND (_id IN (SELECT _id FROM dimension_changed_ids) OR _id IS NULL)"
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(f"DELETE FROM meta.staged_records WHERE {stale}", params)
+        conn.execute(
+            f"""INSERT INTO meta.staged_records
+                SELECT $collection, {RECORD_ID}, md5_number(payload)
+                FROM raw.{collection.table_name} WHERE {scope}""",
+            params,
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO meta.staged_inputs VALUES ($collection, $inputs)",
+            {**params, "inputs": inputs},
+        )
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
