@@ -104,8 +104,7 @@ def changes(conn: duckdb.DuckDBPyConnection, collection: Collection, inputs: str
     if not recorded or recorded[0][0] != inputs or not staged:
         return Changes(whole=True)
     conn.execute(
-        "CREATE OR REPLACE TEMP TABLE dimension_changed_ids AS "
-        + CHANGED_IDS.format(table=table),
+        "CREATE OR REPLACE TEMP TABLE dimension_changed_ids AS " + CHANGED_IDS.format(table=table),
         {"collection": collection.name},
     )
     [(ids,)] = conn.execute("SELECT count(*) FROM dimension_changed_ids").fetchall()
