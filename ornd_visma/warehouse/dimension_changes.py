@@ -111,29 +111,48 @@ def changes(conn: duckdb.DuckDBPyConnection, collection: Collection, inputs: str
     return Changes(whole=False, ids=ids)
 
 
-def raw_scope(whole: bool) -> str:
-    """The raw rows a run validates (a WHERE clause over `raw.<table>`)."""
-    if whole:
-        return "true"
-    return f"_id IN (SELECT _id FROM dimension_changed_ids) OR {NO_STRING_ID}"
+@dataclass(frozen=True)
+class Scopes:
+    """WHERE clauses of one staging run: the raw rows it validates, and the staging,
+    quarantine and `meta.staged_records` rows those replace."""
+
+    raw: str
+    staging: str
+    quarantine: str
+    recorded: str
+
+
+CHANGED = "(SELECT _id FROM dimension_changed_ids)"
+WHOLE = Scopes("true", "true", "true", "true")
+PARTIAL = Scopes(
+    raw=f"_id IN {CHANGED} OR {NO_STRING_ID}",
+    staging=f"id IN {CHANGED}",
+    quarantine=f"record_id IN {CHANGED} OR record_id IS NULL",
+    recorded=f"_id IN {CHANGED} OR _id IS NULL",
+)
+
+
+def scopes(whole: bool) -> Scopes:
+    return WHOLE if whole else PARTIAL
 
 
 def record(
     conn: duckdb.DuckDBPyConnection, collection: Collection, inputs: str, whole: bool
 ) -> None:
     """Remember the raw copies just validated and the inputs they were validated with."""
-    scope = raw_scope(whole)
+    scope = scopes(whole)
     params = {"collection": collection.name}
-    stale = "collection = $collection"
-    if not whole:
-        stale += " AND (_id IN (SELECT _id FROM dimension_changed_ids) OR _id IS NULL)"
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute(f"DELETE FROM meta.staged_records WHERE {stale}", params)
+        conn.execute(
+            f"DELETE FROM meta.staged_records WHERE collection = $collection "
+            f"AND ({scope.recorded})",
+            params,
+        )
         conn.execute(
             f"""INSERT INTO meta.staged_records
                 SELECT $collection, {RECORD_ID}, md5_number(payload)
-                FROM raw.{collection.table_name} WHERE {scope}""",
+                FROM raw.{collection.table_name} WHERE {scope.raw}""",
             params,
         )
         conn.execute(

@@ -221,21 +221,16 @@ def stage_dimension(
         if whole
         else dimension_changes.changes(conn, collection, inputs)
     )
-    if todo.whole:
-        scope, q_scope = "true", "true"
-    else:
-        scope = "id IN (SELECT _id FROM dimension_changed_ids)"
-        q_scope = "record_id IN (SELECT _id FROM dimension_changed_ids) OR record_id IS NULL"
     if todo.whole or todo.ids:
+        scope = dimension_changes.scopes(todo.whole)
         with paused_collector():  # tens of thousands of parsed records, no cycles
-            where = dimension_changes.raw_scope(todo.whole)
-            records = _records(conn, collection, where, [])
+            records = _records(conn, collection, scope.raw, [])
             result = validate(collection.name, records, references)
             del records
-            _write(conn, collection, result, scope, q_scope, [], lambda _payload: None)
+            _write(conn, collection, result, scope.staging, scope.quarantine, [], lambda _: None)
         dimension_changes.record(conn, collection, inputs, todo.whole)
-        if todo.whole:
-            return StageResult.of(collection, result)
+    if todo.whole:
+        return StageResult.of(collection, result)
     # The rest of the table was seen again, problems and all.
     now = datetime.now(UTC).replace(tzinfo=None)
     conn.execute(f"UPDATE quarantine.{collection.table_name} SET last_seen = ?", [now])
