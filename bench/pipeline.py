@@ -192,10 +192,11 @@ def child(spec: dict) -> None:
 
         job = noop_definitions(defs).resolve_job_def("daily_books")
         started = time.perf_counter()
-        result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+        with RssSampler() as sampler:
+            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
         seconds = time.perf_counter() - started
         requests = 0
-        by_step = {}
+        by_step = sampler.by_step(instance, result.run_id)
     events = len(instance.all_logs(result.run_id))
     out = {
         "success": result.success,
@@ -364,10 +365,16 @@ def _report(name: str, rounds: list[dict], floor: int | None, label: str = "real
         f"\npeak memory           {max(r['real']['peak_mib'] for r in rounds):.0f} MiB {label}"
     )
     by_step = rounds[0]["real"].get("by_step") or {}
-    for what, at in (("seconds", 0), ("peak MiB", 1)):
-        top = sorted(by_step.items(), key=lambda item: -item[1][at])[:6]
+    noop_steps = (rounds[0].get("noop") or {}).get("by_step") or {}
+    extra = {k: [v[0] - noop_steps.get(k, [0.0])[0]] for k, v in by_step.items()}
+    for what, steps, at, digits in (
+        ("seconds by step", by_step, 0, 1),
+        ("beyond the no-op's", extra if noop_steps else {}, 0, 2),
+        ("peak MiB by step", by_step, 1, 0),
+    ):
+        top = sorted(steps.items(), key=lambda item: -item[1][at])[:6]
         if top:
-            print(f"{what + ' by step':22}" + ", ".join(f"{k} {v[at]:.0f}" for k, v in top))
+            print(f"{what:22}" + ", ".join(f"{k} {v[at]:.{digits}f}" for k, v in top))
     if floor:
         requests = max(r["real"]["requests"] for r in rounds)
         print(f"OfficeRnD requests    {requests:,} against the floor {floor:,} "

@@ -7,6 +7,10 @@ from pydantic import ValidationError
 
 from ornd_visma.mapping.model import Mapping
 
+# libyaml's loader where PyYAML was built with it (the wheels are): the same documents, about
+# ten times faster than the pure-Python one, which cost 50 ms a step for the sandbox mapping.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class MappingError(ValueError):
     """The mapping file cannot be used; the message names the file and the bad key."""
@@ -24,7 +28,7 @@ def load_mapping(path: Path | str) -> Mapping:
     except OSError as error:
         raise MappingError(f"{path}: cannot read the mapping file: {error.strerror}") from error
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as error:
         raise MappingError(f"{path}: not valid YAML: {error}") from error
     if data is None:

@@ -7,7 +7,7 @@ from `columns.COLUMNS`, which also gives the staging DDL (`ddl`).
 
 from ornd_visma.validation.columns import COLUMNS, TYPED_COLUMNS, ddl
 from ornd_visma.validation.references import References
-from ornd_visma.validation.validate import ValidationResult, schema, validate
+from ornd_visma.validation.validate import ValidationResult, reference_kinds, schema, validate
 
 __all__ = [
     "COLUMNS",
@@ -15,6 +15,7 @@ __all__ = [
     "References",
     "ValidationResult",
     "ddl",
+    "reference_kinds",
     "schema",
     "validate",
 ]

@@ -75,6 +75,16 @@ def schema(collection: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, name=collection, strict=False)
 
 
+# What `document_problems` checks a payment's lines against.
+DOCUMENT_KINDS = frozenset({"tax_rates", "revenue_accounts", "plans_and_rates"})
+
+
+def reference_kinds(collection: str) -> frozenset[str]:
+    """The `References` attributes `validate(collection, ...)` reads: only these need loading."""
+    kinds = {c.references for c in COLUMNS[collection] if c.references}
+    return frozenset(kinds | (DOCUMENT_KINDS if collection == "payments" else set()))
+
+
 def validate(
     collection: str,
     records: list[dict],

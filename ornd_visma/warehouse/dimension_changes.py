@@ -28,9 +28,8 @@ from importlib.resources import files
 import duckdb
 
 from ornd_visma.officernd.collections import Collection
-from ornd_visma.validation import References
-from ornd_visma.validation.columns import COLUMNS
-from ornd_visma.warehouse.tables import table_exists
+from ornd_visma.validation import References, reference_kinds
+from ornd_visma.warehouse.tables import existing_tables
 
 META_DDL = """
 CREATE SCHEMA IF NOT EXISTS meta;
@@ -81,7 +80,7 @@ def _rules_digest() -> str:
 def inputs_digest(collection: Collection, references: References) -> str:
     """The references `collection`'s columns check against, and the rules, as one digest."""
     digest = hashlib.sha256(_rules_digest().encode())
-    kinds = sorted({c.references for c in COLUMNS[collection.name] if c.references})
+    kinds = sorted(reference_kinds(collection.name))
     for kind in kinds:
         known = getattr(references, kind)
         items = sorted(known.items()) if isinstance(known, dict) else sorted(known)
@@ -100,7 +99,7 @@ def changes(conn: duckdb.DuckDBPyConnection, collection: Collection, inputs: str
     recorded = conn.execute(
         "SELECT inputs FROM meta.staged_inputs WHERE collection = ?", [collection.name]
     ).fetchall()
-    staged = table_exists(conn, f"staging.{table}") and table_exists(conn, f"quarantine.{table}")
+    staged = {f"staging.{table}", f"quarantine.{table}"} <= existing_tables(conn)
     if not recorded or recorded[0][0] != inputs or not staged:
         return Changes(whole=True)
     conn.execute(

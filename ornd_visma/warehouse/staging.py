@@ -10,7 +10,7 @@ The quarantine keeps when a problem was first seen, across re-runs.
 """
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 
 import duckdb
@@ -19,10 +19,10 @@ import pandas as pd
 
 from ornd_visma.collector import paused_collector
 from ornd_visma.officernd.collections import COLLECTIONS, Collection
-from ornd_visma.validation import References, ValidationResult, ddl, validate
+from ornd_visma.validation import References, ValidationResult, ddl, reference_kinds, validate
 from ornd_visma.validation.columns import COLUMNS
 from ornd_visma.warehouse import dimension_changes
-from ornd_visma.warehouse.tables import table_exists
+from ornd_visma.warehouse.tables import existing_tables
 from ornd_visma.warehouse.windows import month_pieces
 
 UNPLACED_CHECK = "business_date_parses"
@@ -111,16 +111,25 @@ def _records(conn, collection: Collection, where: str, params: list) -> list[dic
     return [orjson.loads(row[0]) for row in rows]
 
 
-def load_references(conn: duckdb.DuckDBPyConnection) -> References:
-    """The ids records may point at (empty when a table is not there yet).
+ALL_KINDS = frozenset(f.name for f in fields(References)) | {"plans_and_rates"}
+
+
+def load_references(
+    conn: duckdb.DuckDBPyConnection, kinds: frozenset[str] = ALL_KINDS
+) -> References:
+    """The ids records may point at (empty when a table is not there yet), for the `kinds`
+    asked (`reference_kinds(collection)`: what validating it reads); the others left empty.
 
     What the books compute with (tax rates, accounts, plans, rates, locations, floors,
     resources) must be *valid*: staged. Customers and memberships only need to *exist* in
     OfficeRnD: a member whose company is held for its billing details is still a member.
     """
+    if "plans_and_rates" in kinds:
+        kinds = kinds | {"plans", "resource_rates"}
+    present = existing_tables(conn)
 
     def ids(schema: str, table: str) -> frozenset[str]:
-        if not table_exists(conn, f"{schema}.{table}"):
+        if table not in kinds or f"{schema}.{table}" not in present:
             return frozenset()
         column = "id" if schema == "staging" else "_id"
         rows = conn.execute(f"SELECT {column} FROM {schema}.{table}").fetchall()
@@ -214,7 +223,7 @@ def stage_dimension(
     when its references or the rules changed, or `whole`; `dimension_changes.py`) and
     replace their staging and quarantine rows. The result describes the whole table."""
     ensure_tables(conn, collection)
-    references = load_references(conn)
+    references = load_references(conn, reference_kinds(collection.name))
     inputs = dimension_changes.inputs_digest(collection, references)
     todo = (
         dimension_changes.Changes(whole=True)
@@ -288,7 +297,9 @@ def _stage_fact_piece(
     q_scope = scope.replace("business_date", "partition_date")
     with paused_collector():  # tens of thousands of parsed records, no cycles
         records = _records(conn, collection, scope, params)
-        result = validate(collection.name, records, load_references(conn))
+        result = validate(
+            collection.name, records, load_references(conn, reference_kinds(collection.name))
+        )
         del records
         partition_of = _business_day(collection)
         result = _quarantine_unplaced(collection, result, partition_of)
