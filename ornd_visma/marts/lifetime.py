@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import duckdb
 
-from ornd_visma.marts.build import rebuild
+from ornd_visma.marts.build import Build, rebuild
 from ornd_visma.marts.mrr import LTV_TRAILING_MONTHS
 from ornd_visma.warehouse.tables import table_exists
 
@@ -29,6 +29,7 @@ class LifetimeSummary:
     active: int
     books_present: bool
     revenue_to_date: Decimal
+    build: Build
 
 
 def build_lifetime(
@@ -44,7 +45,7 @@ def build_lifetime(
         else "SELECT NULL::VARCHAR AS customer_id, NULL::DATE AS service_date, "
         "NULL::DECIMAL(18, 2) AS amount WHERE false"
     )
-    rebuild(
+    built = rebuild(
         conn,
         "lifetime.sql",
         ["customer_lifetime"],
@@ -55,4 +56,4 @@ def build_lifetime(
         "SELECT count(*), count(*) FILTER (WHERE active), coalesce(sum(revenue_to_date), 0) "
         "FROM marts.customer_lifetime"
     ).fetchall()
-    return LifetimeSummary(customers, active, books, revenue)
+    return LifetimeSummary(customers, active, books, revenue, built)

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import duckdb
 
-from ornd_visma.marts.build import rebuild
+from ornd_visma.marts.build import Build, rebuild
 
 COST_ACCOUNTS = range(4000, 9000)
 
@@ -85,6 +85,7 @@ def location_cost_centers(mapping) -> dict[str, str | None]:
 class MarginSummary:
     months: int
     available: int  # location-months with costs
+    build: Build
 
 
 def build_margin(
@@ -114,7 +115,7 @@ def build_margin(
             "INSERT INTO _costs VALUES (?, ?, ?, ?)",
             [(c.month, c.cost_center_item, c.amount, c.rows) for c in costs],
         )
-    rebuild(
+    built = rebuild(
         conn,
         "margin.sql",
         ["margin_monthly"],
@@ -129,4 +130,4 @@ def build_margin(
     ((months, available),) = conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE costs_available) FROM marts.margin_monthly"
     ).fetchall()
-    return MarginSummary(months, available)
+    return MarginSummary(months, available, built)

@@ -44,7 +44,7 @@ from datetime import date
 
 import duckdb
 
-from ornd_visma.marts.build import rebuild
+from ornd_visma.marts.build import Build, rebuild
 
 LTV_TRAILING_MONTHS = 6
 # The policy in short, for the asset descriptions in the Dagster UI (the docstring has it all).
@@ -63,6 +63,7 @@ class MrrSummary:
     customers: int  # customers with MRR in the last month
     mrr: object  # Decimal: MRR of the last month, all locations
     movements: int
+    build: Build
 
 
 def build_mrr(
@@ -76,7 +77,7 @@ def build_mrr(
     `staging.memberships` and `staging.plans`, through `as_of`'s month, in one transaction."""
     if ltv_months < 1:
         raise ValueError(f"ltv_months must be at least 1, not {ltv_months}")
-    rebuild(
+    built = rebuild(
         conn,
         "mrr.sql",
         ["mrr_monthly", "mrr_movements", "kpis_monthly"],
@@ -98,4 +99,4 @@ def build_mrr(
         """
     ).fetchall()[0]
     ((movements,),) = conn.execute("SELECT count(*) FROM marts.mrr_movements").fetchall()
-    return MrrSummary(months, customers, mrr, movements)
+    return MrrSummary(months, customers, mrr, movements, built)

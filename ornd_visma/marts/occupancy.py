@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 
 import duckdb
 
-from ornd_visma.marts.build import rebuild
+from ornd_visma.marts.build import Build, rebuild
 from ornd_visma.marts.functions import registered
 
 DEFAULT_HOTDESK_COEFFICIENT = Decimal(1)
@@ -64,6 +64,7 @@ class OccupancySummary:
     days: int
     groups: int  # location × floor × resource type
     latest_occupancy: Decimal | None  # all primary desks on the last day
+    build: Build
 
 
 def build_occupancy(
@@ -76,7 +77,7 @@ def build_occupancy(
     """Rebuild `marts.occupancy_daily` and `marts.occupancy_monthly` through `as_of`, in one
     transaction."""
     coefficient = hotdesk_coefficient(coefficient)
-    rebuild(
+    built = rebuild(
         conn,
         "occupancy.sql",
         ["occupancy_daily", "occupancy_monthly"],
@@ -95,4 +96,4 @@ def build_occupancy(
             "SELECT ratio_div(sum(desks_occupied), sum(desks_available)) "
             "FROM marts.occupancy_daily WHERE date = (SELECT max(date) FROM marts.occupancy_daily)"
         ).fetchall()
-    return OccupancySummary(days, groups, latest)
+    return OccupancySummary(days, groups, latest, built)

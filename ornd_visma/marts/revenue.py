@@ -27,7 +27,7 @@ from decimal import Decimal
 
 import duckdb
 
-from ornd_visma.marts.build import rebuild
+from ornd_visma.marts.build import Build, rebuild
 from ornd_visma.warehouse.tables import table_exists
 
 DESK_REVENUE_CLASSES = ("membership", "private_office")
@@ -55,6 +55,7 @@ class RevenueSummary:
     schedule_present: bool
     days: int
     revenue: Decimal
+    build: Build
 
 
 def build_revenue(
@@ -69,7 +70,7 @@ def build_revenue(
     else:
         columns = ", ".join(f"NULL::{kind} AS {name}" for name, kind in SCHEDULE_COLUMNS.items())
         source = f"SELECT {columns} WHERE false"
-    rebuild(
+    built = rebuild(
         conn,
         "revenue.sql",
         ["revenue_daily", "revenue_monthly"],
@@ -79,4 +80,4 @@ def build_revenue(
     ((days, revenue),) = conn.execute(
         "SELECT count(DISTINCT date), coalesce(sum(amount), 0) FROM marts.revenue_daily"
     ).fetchall()
-    return RevenueSummary(present, days, revenue)
+    return RevenueSummary(present, days, revenue, built)

@@ -26,7 +26,7 @@ from importlib.resources import files
 import duckdb
 
 from ornd_visma.mapping import Mapping
-from ornd_visma.marts.build import rebuild
+from ornd_visma.marts.build import Build, rebuild
 from ornd_visma.marts.revenue import table_exists
 from ornd_visma.vat.boxes import BOX_NAMES, box_kind, code_boxes, line_boxes
 
@@ -58,6 +58,7 @@ class VatReturnSummary:
     months: int
     rows: int
     output_vat: Decimal  # boxes 10 + 11 + 12, all months and entities
+    build: Build
 
 
 def prepare_parts(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> bool:
@@ -95,9 +96,9 @@ def build_vat_return(conn: duckdb.DuckDBPyConnection, mapping: Mapping) -> VatRe
         "INSERT INTO _vat_box_names VALUES (?, ?, ?)",
         [(box, name, box_kind(box)) for box, name in BOX_NAMES.items()],
     )
-    rebuild(conn, "vat_return.sql", ["vat_return_monthly"])
+    built = rebuild(conn, "vat_return.sql", ["vat_return_monthly"])
     ((months, rows, vat),) = conn.execute(
         "SELECT count(DISTINCT month), count(*), "
         "coalesce(sum(amount) FILTER (WHERE kind = 'vat'), 0) FROM marts.vat_return_monthly"
     ).fetchall()
-    return VatReturnSummary(present, months, rows, vat)
+    return VatReturnSummary(present, months, rows, vat, built)
