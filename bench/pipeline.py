@@ -42,8 +42,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / ".data"
 # Columns that differ between two runs of the same code on the same data.
-VOLATILE = ("run_id", "_at", "seen", "updated", "created", "loaded")
-SCHEMAS = ("raw", "staging", "quarantine", "core", "posting", "marts")
 
 
 def _peak_rss_mib() -> float:
@@ -110,30 +108,11 @@ def checksums(warehouse: Path) -> dict[str, list]:
     """Per table: rows and a hash of its content, volatile columns left out."""
     import duckdb
 
+    from ornd_visma.warehouse.checksums import table_checksums
+
     conn = duckdb.connect(str(warehouse), read_only=True)
     try:
-        out = {}
-        tables = conn.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN "
-            f"({', '.join(repr(s) for s in SCHEMAS)}) ORDER BY ALL"
-        ).fetchall()
-        for schema, table in tables:
-            columns = [
-                name
-                for name, kind in conn.execute(
-                    "SELECT column_name, data_type FROM duckdb_columns() "
-                    "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-                    [schema, table],
-                ).fetchall()
-                if "TIMESTAMP" not in kind and not any(v in name for v in VOLATILE)
-            ]
-            row = ", ".join(f'"{c}"' for c in columns)
-            count, digest = conn.execute(
-                f"SELECT count(*), coalesce(sum(hash({row})), 0)::VARCHAR "
-                f'FROM "{schema}"."{table}"'
-            ).fetchone()
-            out[f"{schema}.{table}"] = [count, digest]
-        return out
+        return table_checksums(conn)
     finally:
         conn.close()
 
