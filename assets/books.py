@@ -187,7 +187,8 @@ def revenue_accruals(warehouse: DuckDBResource):
 def booking_accounting(warehouse: DuckDBResource):
     """Every booking occurrence classified by OfficeRnD Flex's monthly accounting (seed 002):
     paid by credits, by coins, fee invoiced (with the fee and the invoice), pending (with the
-    day it becomes invoiceable), free, tentative, cancelled, or unbilled. Rebuilt whole."""
+    day it becomes invoiceable), free, tentative, cancelled, or unbilled. Rebuilt whole when a
+    booking, fee or allowance changed, else left as it is."""
     with warehouse.get_connection() as conn:
         summary = build_booking_accounting(conn)
     unbilled = summary["unbilled"]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from importlib.resources import files
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -36,6 +37,7 @@ import pandas as pd
 
 from ornd_visma.money import ZERO, to_money
 from ornd_visma.officernd import booking_rules
+from ornd_visma.warehouse import fingerprints
 
 OUTCOMES = (
     "credits",
@@ -49,6 +51,9 @@ OUTCOMES = (
     "unbilled",
 )
 DEFAULT_TZ = "Europe/Stockholm"
+BUILD = "booking_accounting"
+SOURCES = ("booking_source", "booking_fees", "booking_allowances")  # booking_source.sql's
+RULES_CODE = (__file__, booking_rules.__file__)  # the classification: a change rebuilds
 WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 MAX_OCCURRENCES = 1000  # an open-ended series is cut here
 
@@ -295,9 +300,20 @@ def as_of_date(conn: duckdb.DuckDBPyConnection) -> date:
 def build_booking_accounting(
     conn: duckdb.DuckDBPyConnection, as_of: date | None = None
 ) -> dict[str, object]:
-    """Rebuild `core.booking_accounting`; returns counts per outcome and the unbilled money."""
-    conn.execute(files("ornd_visma.books").joinpath("booking_source.sql").read_text())
+    """Rebuild `core.booking_accounting`; returns counts per outcome and the unbilled money.
+    Not rebuilt when its sources, `as_of` and the rules are as they were at the last build
+    (`warehouse/fingerprints.py`): a daily run with no booking, fee or allowance changed."""
+    source_sql = files("ornd_visma.books").joinpath("booking_source.sql").read_text()
+    conn.execute(source_sql)
     as_of = as_of or as_of_date(conn)
+    digest = fingerprints.fingerprint(
+        conn,
+        [source_sql.encode(), *(Path(f).read_bytes() for f in RULES_CODE)],
+        f"as_of={as_of.isoformat()}",
+        SOURCES,
+    )
+    if fingerprints.unchanged(conn, BUILD, ["core.booking_accounting"], digest):
+        return booking_summary(conn)
     bookings = conn.execute("SELECT * FROM booking_source").fetchall()
     columns = [d[0] for d in conn.description]
     fees = {
@@ -322,6 +338,7 @@ def build_booking_accounting(
             f"INSERT INTO core.booking_accounting BY NAME "
             f"SELECT * REPLACE ({casts}) FROM booking_rows"
         )
+        fingerprints.record(conn, BUILD, digest)
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")

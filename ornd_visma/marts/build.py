@@ -12,6 +12,7 @@ import duckdb
 from ornd_visma.marts import inputs
 from ornd_visma.marts.comments import apply_comments
 from ornd_visma.marts.functions import registered
+from ornd_visma.warehouse import fingerprints
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,13 @@ def rebuild(
         for name, query in views.items():
             conn.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
         digest = inputs.fingerprint(conn, sql_file, tables, variables, views)
-        if inputs.unchanged(conn, sql_file, tables, digest):
+        if fingerprints.unchanged(conn, sql_file, [f"marts.{t}" for t in tables], digest):
             return Build(rebuilt=False, fingerprint=digest)
         conn.execute("BEGIN TRANSACTION")
         try:
             conn.execute(sql)
             apply_comments(conn, tables)
-            inputs.record(conn, sql_file, digest)
+            fingerprints.record(conn, sql_file, digest)
             conn.execute("COMMIT")
         except Exception:
             conn.execute("ROLLBACK")
