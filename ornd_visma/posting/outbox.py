@@ -286,6 +286,13 @@ class Outbox:
             ).fetchall()
         ]  # fmt: skip
 
+    def for_vouchers(self) -> list[Row]:
+        """The rows (vouchers and their reversals) of every periodisation voucher."""
+        return self._rows(
+            """document_id IN (SELECT document_id FROM posting.outbox WHERE kind = 'voucher')
+               ORDER BY created_at, outbox_key"""
+        )
+
     def customer_failure(self, entity: str, customer_number: str) -> tuple[str, str] | None:
         """(state, error message) of the customer's newest row in `entity`, if any: why a
         document of it cannot be sent."""

@@ -430,6 +430,17 @@ class Planner:
         voucher whose month has nothing left to move (its documents voided, accruals turned
         off with `accrue_income: false`) is reversed."""
         planned: set[str] = set()
+        # one read of the vouchers' outbox rows instead of one per voucher
+        self._prefetched = {}
+        for row in self.outbox.for_vouchers():
+            self._prefetched.setdefault(row.document_id, []).append(row)
+        try:
+            self._plan_due_vouchers(until, planned)
+        finally:
+            self._prefetched = None
+        self._reverse_emptied_vouchers(until, planned)
+
+    def _plan_due_vouchers(self, until: date, planned: set[str]) -> None:
         for table, kinds, account_name in VOUCHER_SOURCES:
             if kinds == payloads.ACCRUAL_KINDS and not self.mapping.accrue_income:
                 continue
@@ -443,7 +454,6 @@ class Planner:
                         group, kind, entity, month, balance_account
                     ):
                         planned.add(voucher_document_id(kind, entity, month))
-        self._reverse_emptied_vouchers(until, planned)
 
     def _plan_voucher(
         self, group: list[dict], kind: str, entity: str, month: date, balance_account: int
