@@ -21,7 +21,7 @@ from ornd_visma.collector import paused_collector
 from ornd_visma.officernd.collections import COLLECTIONS, Collection
 from ornd_visma.validation import References, ValidationResult, ddl, reference_kinds, validate
 from ornd_visma.validation.columns import COLUMNS
-from ornd_visma.warehouse import dimension_changes
+from ornd_visma.warehouse import dimension_changes, fact_changes
 from ornd_visma.warehouse.tables import existing_tables
 from ornd_visma.warehouse.windows import month_pieces
 
@@ -64,17 +64,31 @@ class StageResult:
         )
 
     @classmethod
-    def of_tables(cls, conn: duckdb.DuckDBPyConnection, collection: Collection) -> "StageResult":
-        """The staged table as it stands (a run that validated part of it, or none)."""
-        table = collection.table_name
-        [(valid,)] = conn.execute(f"SELECT count(*) FROM staging.{table}").fetchall()
+    def of_tables(
+        cls,
+        conn: duckdb.DuckDBPyConnection,
+        collection: Collection,
+        scope: str = "true",
+        quarantine_scope: str = "true",
+        params: list | None = None,
+    ) -> "StageResult":
+        """The staged table as it stands (a run that validated part of it, or none), or its
+        rows in `scope` (over `business_date`; `quarantine_scope` over `partition_date`)."""
+        table, params = collection.table_name, params or []
+        [(valid,)] = conn.execute(
+            f"SELECT count(*) FROM staging.{table} WHERE {scope}", params
+        ).fetchall()
         quarantined = conn.execute(
-            f"""SELECT record_id, unnest(checks) AS "check",
-                       value, reason FROM quarantine.{table} ORDER BY record_id"""
+            f"""SELECT record_id, unnest(checks) AS "check", value, reason
+                FROM quarantine.{table} WHERE {quarantine_scope} ORDER BY record_id""",
+            params,
         ).df()
-        [(records,)] = conn.execute(f"SELECT count(*) FROM quarantine.{table}").fetchall()
+        [(records,)] = conn.execute(
+            f"SELECT count(*) FROM quarantine.{table} WHERE {quarantine_scope}", params
+        ).fetchall()
         preview = conn.execute(
-            f"SELECT * EXCLUDE (payload, business_date) FROM staging.{table} LIMIT 5"
+            f"SELECT * EXCLUDE (payload, business_date) FROM staging.{table} WHERE {scope} LIMIT 5",
+            params,
         ).df()
         return cls(collection.name, valid, records, quarantined, preview)
 
@@ -291,24 +305,37 @@ def _stage_fact_piece(
     *,
     unplaced: bool,
 ) -> StageResult:
+    """Validate the piece's days whose records or inputs changed (`fact_changes.py`); the
+    result describes the whole piece."""
     upper = "" if end is None else " AND business_date < ?"
     params = [start] if end is None else [start, end]
     scope = f"(business_date >= ?{upper})" + (" OR business_date IS NULL" if unplaced else "")
     q_scope = scope.replace("business_date", "partition_date")
-    with paused_collector():  # tens of thousands of parsed records, no cycles
-        records = _records(conn, collection, scope, params)
-        result = validate(
-            collection.name, records, load_references(conn, reference_kinds(collection.name))
-        )
-        del records
-        partition_of = _business_day(collection)
-        result = _quarantine_unplaced(collection, result, partition_of)
-        _write(conn, collection, result, scope, q_scope, params, partition_of)
+    references = load_references(conn, reference_kinds(collection.name))
+    inputs = dimension_changes.inputs_digest(collection, references)
+    days = fact_changes.changed_days(conn, collection, scope, params, inputs)
+    if days:
+        todo = fact_changes.only_changed(scope, "business_date", days)
+        q_todo = fact_changes.only_changed(q_scope, "partition_date", days)
+        with paused_collector():  # tens of thousands of parsed records, no cycles
+            records = _records(conn, collection, todo, params)
+            result = validate(collection.name, records, references)
+            del records
+            partition_of = _business_day(collection)
+            result = _quarantine_unplaced(collection, result, partition_of)
+            _write(conn, collection, result, todo, q_todo, params, partition_of)
+        fact_changes.record(conn, collection, todo, params, inputs)
+    # The days not validated again were seen again, problems and all.
+    now = datetime.now(UTC).replace(tzinfo=None)
+    conn.execute(
+        f"UPDATE quarantine.{collection.table_name} SET last_seen = ? WHERE {q_scope}",
+        [now, *params],
+    )
     conn.execute(
         f"DELETE FROM meta.touched_partitions WHERE collection = ? AND ({scope})",
         [collection.name, *params],
     )
-    return StageResult.of(collection, result)
+    return StageResult.of_tables(conn, collection, scope, q_scope, params)
 
 
 def _quarantine_unplaced(

@@ -1,0 +1,152 @@
+"""Fact staging validates only the days whose records or references changed
+(`warehouse/fact_changes.py`), and the tables come out as a whole re-validation makes them
+(no Dagster; the small dataset with every planted defect)."""
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from ornd_visma.officernd.collections import collection
+from ornd_visma.sandbox.dataset import read_dataset
+from ornd_visma.warehouse import fact_changes
+from ornd_visma.warehouse.staging import FACTS, stage_fact_window
+from tests.books.warehouse import EVERYTHING, staged_warehouse
+
+PAYMENTS = collection("payments")
+
+
+def contents(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple[list, list]]:
+    """Every fact table's staging and quarantine rows (when seen left out), sorted."""
+    out = {}
+    for c in FACTS:
+        t = c.table_name
+        staged = conn.execute(f"SELECT * FROM staging.{t} ORDER BY ALL").fetchall()
+        quarantined = conn.execute(
+            f"SELECT * EXCLUDE (first_seen, last_seen) FROM quarantine.{t} ORDER BY ALL"
+        ).fetchall()
+        out[c.name] = (staged, quarantined)
+    return out
+
+
+def stage_all(conn) -> dict[str, int]:
+    """Stage every fact over all days; the valid rows each reports for the whole window."""
+    return {f.name: stage_fact_window(conn, f, EVERYTHING, None).valid for f in FACTS}
+
+
+@pytest.fixture
+def validated(monkeypatch) -> list:
+    """The days each fact staging since the fixture was set up found changed, all pieces."""
+    days: list = []
+    changed_days = fact_changes.changed_days
+
+    def spy(*args, **kwargs):
+        found = changed_days(*args, **kwargs)
+        days.extend(found)
+        return found
+
+    monkeypatch.setattr(fact_changes, "changed_days", spy)
+    return days
+
+
+@pytest.fixture
+def warehouse(tmp_path, defects_small_dir):
+    conn = staged_warehouse(tmp_path / "wh.duckdb", read_dataset(defects_small_dir))
+    yield conn
+    conn.close()
+
+
+def _a_payment_day(conn) -> tuple[str, date, int]:
+    """A staged payment, its business date and how many payments are staged that day."""
+    [(pid, day)] = conn.execute(
+        "SELECT id, business_date FROM staging.payments ORDER BY id LIMIT 1"
+    ).fetchall()
+    [(same_day,)] = conn.execute(
+        "SELECT count(*) FROM staging.payments WHERE business_date = ?", [day]
+    ).fetchall()
+    return pid, day, same_day
+
+
+def test_nothing_changed_nothing_validated(warehouse, validated):
+    before = contents(warehouse)
+    counts = stage_all(warehouse)
+    assert validated == []
+    assert contents(warehouse) == before
+    # the results still describe the whole window: every staged row
+    for f in FACTS:
+        [(rows,)] = warehouse.execute(f"SELECT count(*) FROM staging.{f.table_name}").fetchall()
+        assert counts[f.name] == rows, f.name
+
+
+def test_an_edit_revalidates_its_day_only_and_matches_a_whole_run(warehouse, validated):
+    conn = warehouse
+    pid, day, _ = _a_payment_day(conn)
+    # The edit makes the payment invalid: a currency the books do not take.
+    conn.execute(
+        """UPDATE raw.payments SET payload = json_merge_patch(payload, '{"currency": "EUR"}')
+           WHERE _id = ?""",
+        [pid],
+    )
+    stage_fact_window(conn, PAYMENTS, EVERYTHING, None)
+    assert validated == [day]
+    [(quarantined,)] = conn.execute(
+        "SELECT count(*) FROM quarantine.payments WHERE record_id = ?", [pid]
+    ).fetchall()
+    assert quarantined == 1
+    partial = contents(conn)
+    # The same raw data validated whole from nothing gives the same tables.
+    conn.execute("DELETE FROM meta.staged_days")
+    stage_all(conn)
+    assert len(validated) > 10
+    assert contents(conn) == partial
+
+
+def test_a_day_whose_records_are_gone_is_emptied(warehouse, validated):
+    conn = warehouse
+    _, day, same_day = _a_payment_day(conn)
+    assert same_day >= 1
+    conn.execute("DELETE FROM raw.payments WHERE business_date = ?", [day])
+    stage_fact_window(conn, PAYMENTS, EVERYTHING, None)
+    assert validated == [day]
+    [(left,)] = conn.execute(
+        "SELECT count(*) FROM staging.payments WHERE business_date = ?", [day]
+    ).fetchall()
+    assert left == 0
+
+
+def test_changed_references_revalidate_every_day(warehouse, validated):
+    conn = warehouse
+    [(days,)] = conn.execute(
+        "SELECT count(DISTINCT business_date) FROM raw.payments"
+    ).fetchall()  # NULL (no business date) not counted: the defects have some
+    [(undated,)] = conn.execute(
+        "SELECT count(*) > 0 FROM raw.payments WHERE business_date IS NULL"
+    ).fetchall()
+    # A tax rate the payments' lines check against is gone from staging.
+    conn.execute("DELETE FROM staging.tax_rates WHERE id = (SELECT min(id) FROM staging.tax_rates)")
+    stage_fact_window(conn, PAYMENTS, EVERYTHING, None)
+    assert sorted(validated, key=str) == sorted(
+        [d for (d,) in conn.execute("SELECT DISTINCT business_date FROM raw.payments").fetchall()],
+        key=str,
+    )
+    assert len(validated) == days + int(undated)
+
+
+def test_a_window_of_one_day_compares_that_day(warehouse, validated):
+    conn = warehouse
+    pid, day, _ = _a_payment_day(conn)
+    conn.execute(
+        """UPDATE raw.payments SET payload = json_merge_patch(payload, '{"reference": "x"}')
+           WHERE _id = ?""",
+        [pid],
+    )
+    next_day = date.fromordinal(day.toordinal() + 1)
+    stage_fact_window(conn, PAYMENTS, next_day, date.fromordinal(day.toordinal() + 2))
+    assert validated == []  # the edited day is outside the window
+    stage_fact_window(conn, PAYMENTS, day, next_day)
+    assert validated == [day]
+    [(recorded,)] = conn.execute(
+        "SELECT count(*) FROM meta.staged_days WHERE collection = 'payments' AND business_date = ?",
+        [day],
+    ).fetchall()
+    assert recorded == 1
