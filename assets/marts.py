@@ -1,6 +1,8 @@
 """The marts (issue 7): MRR, its movements and KPIs, occupancy, revenue per m² and per desk,
-the VAT return. Unpartitioned, rebuilt whole from staging and `core` after every run; charts
-of each in the materialization metadata; the VAT return checked against what Visma holds."""
+the VAT return. Unpartitioned: each rebuilt whole from staging and `core` when anything it
+reads changed since its last build, else left as it is (`rebuilt` in the metadata says which;
+`warehouse/fingerprints.py`); charts of each in the materialization metadata; the VAT return
+checked against what Visma holds."""
 
 import base64
 from collections.abc import Callable
