@@ -316,6 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
     release = commands.add_parser("release", help="let a held document be posted (or corrected)")
     release.add_argument("document", help="the OfficeRnD document (payment) id")
     release.set_defaults(func=_posting, posting_command="release")
+    revalidate = commands.add_parser(
+        "revalidate",
+        help="make the next run validate every record and build every table again (it "
+        "otherwise redoes only what changed)",
+    )
+    revalidate.set_defaults(func=_revalidate)
     sie = commands.add_parser("export-sie", help="write the posting vouchers as a SIE4 file")
     sie.add_argument("--from", dest="date_from", type=_iso_date, required=True)
     sie.add_argument("--to", dest="date_to", type=_iso_date, required=True)
@@ -329,6 +335,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sie.set_defaults(func=_posting, posting_command="export_sie")
     return parser
+
+
+def _revalidate(args: argparse.Namespace) -> int:
+    from ornd_visma.posting.commands import connect_warehouse
+    from ornd_visma.warehouse.forget import forget_builds
+
+    conn = connect_warehouse()
+    try:
+        cleared = forget_builds(conn)
+    finally:
+        conn.close()
+    what = ", ".join(f"{table} ({rows} rows)" for table, rows in cleared.items()) or "nothing"
+    print(f"forgot {what}: the next run validates every record and builds every table again")
+    return 0
 
 
 def _fail(command: str, why: str) -> int:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ornd_visma.posting.sie_company import VismaCompany
 
 
-def _connect(read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect_warehouse(read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = warehouse_path()
     if not path.exists():  # connecting would create an empty one and report on nothing
         raise SystemExit(
@@ -62,7 +62,7 @@ def _known_document(conn: duckdb.DuckDBPyConnection, ident: str) -> None:
 def hold(args: argparse.Namespace) -> int:
     from ornd_visma.posting.outbox import Outbox
 
-    conn = _connect()
+    conn = connect_warehouse()
     try:
         _known_document(conn, args.document)
         changed = Outbox(conn).hold(args.document, args.reason)
@@ -76,7 +76,7 @@ def hold(args: argparse.Namespace) -> int:
 def release(args: argparse.Namespace) -> int:
     from ornd_visma.posting.outbox import Outbox
 
-    conn = _connect()
+    conn = connect_warehouse()
     try:
         _known_document(conn, args.document)
         changed = Outbox(conn).release(args.document)
@@ -118,7 +118,7 @@ def _export_sie(args: argparse.Namespace) -> int:
     path = warehouse_path()
     if not path.exists():
         raise SieError(f"no warehouse at {path}: run the pipeline (or a dry run) first")
-    conn = _connect()
+    conn = connect_warehouse()
     try:
         has_outbox = conn.execute(
             "SELECT count(*) FROM duckdb_tables() "

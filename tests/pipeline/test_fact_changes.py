@@ -150,3 +150,42 @@ def test_a_window_of_one_day_compares_that_day(warehouse, validated):
         [day],
     ).fetchall()
     assert recorded == 1
+
+
+def test_revalidate_makes_the_next_staging_validate_everything(
+    warehouse, validated, tmp_path, monkeypatch, capsys
+):
+    """`ornd-visma revalidate` empties what partial runs compare against; the next staging
+    validates every day again and the tables come out the same."""
+    from ornd_visma.cli import main
+
+    path = warehouse.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0]
+    before = contents(warehouse)
+    [(days,)] = warehouse.execute(
+        "SELECT count(*) FROM meta.staged_days WHERE collection = 'payments'"
+    ).fetchall()
+    warehouse.close()  # the command opens the file itself, as it would between runs
+    monkeypatch.setenv("ORND_VISMA_WAREHOUSE", path)
+    assert main(["revalidate"]) == 0
+    out = capsys.readouterr().out
+    assert "meta.staged_days (" in out and "meta.staged_records (" in out
+    assert "the next run validates every record and builds every table again" in out
+    conn = duckdb.connect(path)
+    try:
+        [(left,)] = conn.execute("SELECT count(*) FROM meta.staged_days").fetchall()
+        assert left == 0
+        stage_fact_window(conn, PAYMENTS, EVERYTHING, None)
+        assert len(validated) == days  # every payment day, the undated ones included
+        assert contents(conn)["payments"] == before["payments"]
+    finally:
+        conn.close()
+
+
+def test_revalidate_without_a_warehouse_says_so(tmp_path, monkeypatch):
+    from ornd_visma.cli import main
+
+    monkeypatch.setenv("ORND_VISMA_WAREHOUSE", str(tmp_path / "none.duckdb"))
+    with pytest.raises(SystemExit) as exit_:
+        main(["revalidate"])
+    assert str(exit_.value.code).startswith(f"no warehouse at {tmp_path / 'none.duckdb'}: ")
+    assert not (tmp_path / "none.duckdb").exists()
