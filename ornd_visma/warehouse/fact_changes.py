@@ -63,9 +63,12 @@ def changed_days(
         ).fetchall()
     }
     days = [d for d in now.keys() | was.keys() if was.get(d) != (now.get(d), inputs)]
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE {CHANGED_DAYS} (day DATE)")
+    # each with its digest now (NULL: the day has no records left), for `record`
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {CHANGED_DAYS} (day DATE, digest VARCHAR)")
     if days:
-        conn.executemany(f"INSERT INTO {CHANGED_DAYS} VALUES (?)", [[d] for d in days])
+        conn.executemany(
+            f"INSERT INTO {CHANGED_DAYS} VALUES (?, ?)", [[d, now.get(d)] for d in days]
+        )
     return days
 
 
@@ -77,25 +80,20 @@ def only_changed(scope: str, column: str, days: list[date | None]) -> str:
     return f"({scope}) AND ({narrowed})"
 
 
-def record(
-    conn: duckdb.DuckDBPyConnection,
-    collection: Collection,
-    scope: str,
-    params: list,
-    inputs: str,
-) -> None:
-    """Remember the digests of the days just staged (`scope` already narrowed to them)."""
-    table = collection.table_name
+def record(conn: duckdb.DuckDBPyConnection, collection: Collection, inputs: str) -> None:
+    """Remember the digests of the days just staged: those `changed_days` left."""
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute(
-            f"DELETE FROM meta.staged_days WHERE collection = ? AND ({scope})",
-            [collection.name, *params],
+            f"""DELETE FROM meta.staged_days AS s WHERE collection = ? AND EXISTS (
+                    SELECT 1 FROM {CHANGED_DAYS} AS c
+                    WHERE c.day IS NOT DISTINCT FROM s.business_date)""",
+            [collection.name],
         )
         conn.execute(
-            f"INSERT INTO meta.staged_days SELECT ?, d.*, ? "
-            f"FROM ({DAY_DIGESTS.format(table=table, scope=scope)}) AS d",
-            [collection.name, inputs, *params],
+            f"INSERT INTO meta.staged_days SELECT ?, day, digest, ? FROM {CHANGED_DAYS} "
+            "WHERE digest IS NOT NULL",
+            [collection.name, inputs],
         )
         conn.execute("COMMIT")
     except Exception:

@@ -324,7 +324,7 @@ def _stage_fact_piece(
             partition_of = _business_day(collection)
             result = _quarantine_unplaced(collection, result, partition_of)
             _write(conn, collection, result, todo, q_todo, params, partition_of)
-        fact_changes.record(conn, collection, todo, params, inputs)
+        fact_changes.record(conn, collection, inputs)
     # The days not validated again were seen again, problems and all.
     now = datetime.now(UTC).replace(tzinfo=None)
     conn.execute(
