@@ -42,7 +42,7 @@ def rebuild(
             conn.execute(f"SET VARIABLE {name} = $1::{kind}", [value])
         for name, query in views.items():
             conn.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
-        digest = inputs.fingerprint(conn, sql_file, tables, variables, views)
+        digest = inputs.fingerprint(conn, sql, tables, variables, views)
         if fingerprints.unchanged(conn, sql_file, [f"marts.{t}" for t in tables], digest):
             return Build(rebuilt=False, fingerprint=digest)
         conn.execute("BEGIN TRANSACTION")

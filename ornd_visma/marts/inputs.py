@@ -55,17 +55,16 @@ def reads(
 
 def fingerprint(
     conn: duckdb.DuckDBPyConnection,
-    sql_file: str,
+    sql: str,
     tables: list[str],
     variables: Mapping[str, tuple[Any, str]],
     views: Mapping[str, str],
 ) -> str:
-    """The digest of everything `sql_file`'s build of `tables` reads (temp views set up)."""
-    package = files("ornd_visma.marts")
-    sql = package.joinpath(sql_file).read_text()
+    """The digest of everything the build of `tables` by `sql` (a mart's file) reads, its
+    temp views set up."""
     settings = "".join(f"\0{n}={v!r}::{k}" for n, (v, k) in sorted(variables.items()))
     settings += "".join(f"\0view {n}={q}" for n, q in sorted(views.items()))
-    code = [sql.encode(), package.joinpath("functions.py").read_bytes()]
+    code = [sql.encode(), files("ornd_visma.marts").joinpath("functions.py").read_bytes()]
     return fingerprints.fingerprint(
         conn, code, settings, reads(conn, sql, tables, list(views.values()))
     )
