@@ -27,3 +27,16 @@ def staged_warehouse(path: Path, collections: dict[str, list[dict]]) -> duckdb.D
     for f in FACTS:
         stage_fact_window(conn, f, EVERYTHING, None)
     return conn
+
+
+def staged_contents(conn: duckdb.DuckDBPyConnection, collections) -> dict[str, tuple[list, list]]:
+    """Each collection's staging rows and quarantine rows (when seen left out), sorted."""
+    out = {}
+    for c in collections:
+        t = c.table_name
+        staged = conn.execute(f"SELECT * FROM staging.{t} ORDER BY ALL").fetchall()
+        quarantined = conn.execute(
+            f"SELECT * EXCLUDE (first_seen, last_seen) FROM quarantine.{t} ORDER BY ALL"
+        ).fetchall()
+        out[c.name] = (staged, quarantined)
+    return out

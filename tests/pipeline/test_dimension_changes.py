@@ -9,22 +9,13 @@ from ornd_visma.officernd.collections import collection
 from ornd_visma.sandbox.dataset import read_dataset
 from ornd_visma.warehouse import dimension_changes
 from ornd_visma.warehouse.staging import load_references, stage_dimension
-from tests.books.warehouse import staged_warehouse
+from tests.books.warehouse import staged_contents, staged_warehouse
 
 OTHER_LOCATION = "abcdef" * 4
 
 
 def contents(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple[list, list]]:
-    """Every dimension's staging rows and quarantine rows (when seen left out), sorted."""
-    out = {}
-    for c in DIMENSION_ORDER:
-        t = c.table_name
-        staged = conn.execute(f"SELECT * FROM staging.{t} ORDER BY ALL").fetchall()
-        quarantined = conn.execute(
-            f"SELECT * EXCLUDE (first_seen, last_seen) FROM quarantine.{t} ORDER BY ALL"
-        ).fetchall()
-        out[c.name] = (staged, quarantined)
-    return out
+    return staged_contents(conn, DIMENSION_ORDER)
 
 
 def changed(conn, name: str) -> dimension_changes.Changes:

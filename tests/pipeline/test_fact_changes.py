@@ -11,22 +11,13 @@ from ornd_visma.officernd.collections import collection
 from ornd_visma.sandbox.dataset import read_dataset
 from ornd_visma.warehouse import fact_changes
 from ornd_visma.warehouse.staging import FACTS, stage_fact_window
-from tests.books.warehouse import EVERYTHING, staged_warehouse
+from tests.books.warehouse import EVERYTHING, staged_contents, staged_warehouse
 
 PAYMENTS = collection("payments")
 
 
 def contents(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple[list, list]]:
-    """Every fact table's staging and quarantine rows (when seen left out), sorted."""
-    out = {}
-    for c in FACTS:
-        t = c.table_name
-        staged = conn.execute(f"SELECT * FROM staging.{t} ORDER BY ALL").fetchall()
-        quarantined = conn.execute(
-            f"SELECT * EXCLUDE (first_seen, last_seen) FROM quarantine.{t} ORDER BY ALL"
-        ).fetchall()
-        out[c.name] = (staged, quarantined)
-    return out
+    return staged_contents(conn, FACTS)
 
 
 def stage_all(conn) -> dict[str, int]:
@@ -67,6 +58,14 @@ def _a_payment_day(conn) -> tuple[str, date, int]:
     return pid, day, same_day
 
 
+def edit_payment(conn, pid: str, patch: str) -> None:
+    """OfficeRnD's copy of payment `pid` with the JSON `patch` merged in, as a pull writes it."""
+    conn.execute(
+        "UPDATE raw.payments SET payload = json_merge_patch(payload, ?) WHERE _id = ?",
+        [patch, pid],
+    )
+
+
 def test_nothing_changed_nothing_validated(warehouse, validated):
     before = contents(warehouse)
     counts = stage_all(warehouse)
@@ -81,12 +80,7 @@ def test_nothing_changed_nothing_validated(warehouse, validated):
 def test_an_edit_revalidates_its_day_only_and_matches_a_whole_run(warehouse, validated):
     conn = warehouse
     pid, day, _ = _a_payment_day(conn)
-    # The edit makes the payment invalid: a currency the books do not take.
-    conn.execute(
-        """UPDATE raw.payments SET payload = json_merge_patch(payload, '{"currency": "EUR"}')
-           WHERE _id = ?""",
-        [pid],
-    )
+    edit_payment(conn, pid, '{"currency": "EUR"}')  # invalid: a currency the books do not take
     stage_fact_window(conn, PAYMENTS, EVERYTHING, None)
     assert validated == [day]
     [(quarantined,)] = conn.execute(
@@ -135,11 +129,7 @@ def test_changed_references_revalidate_every_day(warehouse, validated):
 def test_a_window_of_one_day_compares_that_day(warehouse, validated):
     conn = warehouse
     pid, day, _ = _a_payment_day(conn)
-    conn.execute(
-        """UPDATE raw.payments SET payload = json_merge_patch(payload, '{"reference": "x"}')
-           WHERE _id = ?""",
-        [pid],
-    )
+    edit_payment(conn, pid, '{"reference": "x"}')
     next_day = date.fromordinal(day.toordinal() + 1)
     stage_fact_window(conn, PAYMENTS, next_day, date.fromordinal(day.toordinal() + 2))
     assert validated == []  # the edited day is outside the window
