@@ -9,7 +9,7 @@ what is there.
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import duckdb
 
@@ -24,11 +24,12 @@ CREATE TABLE IF NOT EXISTS meta.build_inputs (
 """
 
 
-def relation_digest(conn: duckdb.DuckDBPyConnection, name: str) -> str:
-    """Rows and the sum of their hashes; "absent" for a relation not there (yet)."""
+def relation_digest(conn: duckdb.DuckDBPyConnection, name: str, where: str = "true") -> str:
+    """Rows (those `where` holds for) and the sum of their hashes; "absent" for a relation
+    not there (yet)."""
     try:
         count, total = conn.execute(
-            f"SELECT count(*), coalesce(sum(hash(r)), 0)::VARCHAR FROM {name} AS r"
+            f"SELECT count(*), coalesce(sum(hash(r)), 0)::VARCHAR FROM {name} AS r WHERE {where}"
         ).fetchone()
     except duckdb.CatalogException:
         return "absent"
@@ -36,14 +37,25 @@ def relation_digest(conn: duckdb.DuckDBPyConnection, name: str) -> str:
 
 
 def fingerprint(
-    conn: duckdb.DuckDBPyConnection, code: Iterable[bytes], settings: str, reads: Iterable[str]
+    conn: duckdb.DuckDBPyConnection,
+    code: Iterable[bytes],
+    settings: str,
+    reads: Iterable[str],
+    where: Mapping[str, str] | None = None,
 ) -> str:
+    """The digest of `code`, `settings` and the relations `reads`; of a relation `where`
+    names, only the rows its condition holds for (a row of `r`: `r.day < DATE '...'`)."""
+    where = where or {}
     digest = hashlib.sha256()
     for text in code:
         digest.update(hashlib.sha256(text).digest())
     digest.update(settings.encode())
     for name in sorted(set(reads)):
-        digest.update(f"\0{name}:{relation_digest(conn, name)}".encode())
+        if name in where:
+            part = relation_digest(conn, name, where[name])
+            digest.update(f"\0{name} WHERE {where[name]}:{part}".encode())
+        else:
+            digest.update(f"\0{name}:{relation_digest(conn, name)}".encode())
     return digest.hexdigest()
 
 
