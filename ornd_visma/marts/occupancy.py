@@ -34,6 +34,7 @@ import duckdb
 
 from ornd_visma.marts.build import Build, rebuild
 from ornd_visma.marts.functions import registered
+from ornd_visma.marts.horizon import Horizon
 
 DEFAULT_HOTDESK_COEFFICIENT = Decimal(1)
 CONVENTIONS = """Conventions: primary resource types; an assigned resource counts with all its desks
@@ -42,6 +43,13 @@ on a hot-desk plan without an assignment) ÷ the hot-desk coefficient
 (ORND_VISMA_HOTDESK_COEFFICIENT, default 1). Monthly prorated = desk-days occupied ÷
 available; start of month = the 1st only."""
 DEFAULT_PRIMARY_TYPES = ("team_room", "desk", "hotdesk")
+# A day's figures depend on the dimensions and that day's check-ins, not on as_of: a daily
+# run writes from the month of the last as_of on (horizon.py).
+HORIZON = Horizon(
+    variable="marts_as_of",
+    start="marts_occupancy_from",
+    dated={"staging.checkins": 'r."start"::DATE'},
+)
 
 
 def hotdesk_coefficient(value: str | Decimal | int | None) -> Decimal:
@@ -75,7 +83,7 @@ def build_occupancy(
     primary_types: tuple[str, ...] = DEFAULT_PRIMARY_TYPES,
 ) -> OccupancySummary:
     """Rebuild `marts.occupancy_daily` and `marts.occupancy_monthly` through `as_of`, in one
-    transaction."""
+    transaction: from the month of the last `as_of` when nothing else changed."""
     coefficient = hotdesk_coefficient(coefficient)
     built = rebuild(
         conn,
@@ -86,6 +94,7 @@ def build_occupancy(
             "marts_hotdesk_coefficient": (coefficient, "DECIMAL(18, 6)"),
             "marts_default_primary": (list(primary_types), "VARCHAR[]"),
         },
+        horizon=HORIZON,
     )
     with registered(conn):  # the summary divides exactly too
         days, groups = conn.execute(

@@ -1,6 +1,8 @@
 -- Desk occupancy per day and per month: marts.occupancy_daily, marts.occupancy_monthly.
 -- Variables (set by occupancy.py): marts_as_of DATE, marts_hotdesk_coefficient DECIMAL,
--- marts_default_primary VARCHAR[]. The conventions are in occupancy.py's docstring.
+-- marts_default_primary VARCHAR[]; marts_occupancy_from DATE (set by build.py, the first of a
+-- month): the days and months from it on are written again, those before kept (horizon.py).
+-- The conventions are in occupancy.py's docstring.
 CREATE SCHEMA IF NOT EXISTS marts;
 
 CREATE OR REPLACE TEMP TABLE _primary_types AS
@@ -66,22 +68,26 @@ LEFT JOIN _hotdesk_floor AS hf ON hf.location = h.location
 WHERE h.plan_type = 'hotdesk' AND h.interval_length = 'month'
   AND NOT EXISTS (SELECT 1 FROM staging.assignments AS a WHERE a.membership = h.membership);
 
+-- The days written: from the month of the first occupied day (or marts_occupancy_from) on.
 CREATE OR REPLACE TEMP TABLE _days AS
-SELECT unnest(generate_series(
-    (SELECT date_trunc('month', min(d))::DATE FROM (
-        SELECT min(start_date) AS d FROM _occupied_spans
-        UNION ALL SELECT min(start_date) FROM _hotdesk_spans
-    )),
-    getvariable('marts_as_of'),
-    INTERVAL 1 DAY
-))::DATE AS day;
+SELECT day FROM (
+    SELECT unnest(generate_series(
+        (SELECT date_trunc('month', min(d))::DATE FROM (
+            SELECT min(start_date) AS d FROM _occupied_spans
+            UNION ALL SELECT min(start_date) FROM _hotdesk_spans
+        )),
+        getvariable('marts_as_of'),
+        INTERVAL 1 DAY
+    ))::DATE AS day
+)
+WHERE day >= getvariable('marts_occupancy_from');
 
 CREATE OR REPLACE TEMP TABLE _groups AS
 SELECT DISTINCT location, floor, resource_type FROM _resources
 UNION
 SELECT DISTINCT location, floor, 'hotdesk' FROM _hotdesk_spans;
 
-CREATE OR REPLACE TABLE marts.occupancy_daily AS
+CREATE OR REPLACE TEMP TABLE _occupancy_daily AS
 WITH available AS (
     SELECT d.day, r.location, r.floor, r.resource_type,
            count(*)::INTEGER AS resources_available, sum(r.desks)::INTEGER AS desks_available
@@ -117,6 +123,7 @@ checkins AS (
     FROM staging.checkins AS c
     LEFT JOIN _hotdesk_floor AS hf ON hf.location = c.location
     WHERE coalesce(c.resource_type, 'hotdesk') = 'hotdesk'
+      AND c."start"::DATE >= getvariable('marts_occupancy_from')
     GROUP BY ALL
 ),
 joined AS (
@@ -156,7 +163,11 @@ LEFT JOIN staging.locations AS l ON l.id = j.location
 LEFT JOIN staging.floors AS f ON f.id = j.floor
 ORDER BY j.date, j.location, j.floor NULLS LAST, j.resource_type;
 
-CREATE OR REPLACE TABLE marts.occupancy_monthly AS
+CREATE TABLE IF NOT EXISTS marts.occupancy_daily AS FROM _occupancy_daily LIMIT 0;
+DELETE FROM marts.occupancy_daily WHERE date >= getvariable('marts_occupancy_from');
+INSERT INTO marts.occupancy_daily FROM _occupancy_daily;
+
+CREATE OR REPLACE TEMP TABLE _occupancy_monthly AS
 WITH months AS (
     SELECT date_trunc('month', day)::DATE AS month, count(*)::INTEGER AS days
     FROM _days GROUP BY ALL
@@ -165,7 +176,7 @@ sums AS (
     SELECT date_trunc('month', date)::DATE AS month, location, floor, resource_type,
            any_value(location_name) AS location_name, any_value(floor_name) AS floor_name,
            sum(desks_occupied) AS occupied_desk_days, sum(desks_available) AS available_desk_days
-    FROM marts.occupancy_daily GROUP BY ALL
+    FROM _occupancy_daily GROUP BY ALL
 )
 SELECT
     s.month, s.location, s.location_name, s.floor, s.floor_name, s.resource_type,
@@ -178,7 +189,11 @@ SELECT
     bom.occupancy AS occupancy_start_of_month
 FROM sums AS s
 JOIN months AS m USING (month)
-LEFT JOIN marts.occupancy_daily AS bom
+LEFT JOIN _occupancy_daily AS bom
   ON bom.date = s.month AND bom.location = s.location
  AND bom.floor IS NOT DISTINCT FROM s.floor AND bom.resource_type = s.resource_type
 ORDER BY s.month, s.location, s.floor NULLS LAST, s.resource_type;
+
+CREATE TABLE IF NOT EXISTS marts.occupancy_monthly AS FROM _occupancy_monthly LIMIT 0;
+DELETE FROM marts.occupancy_monthly WHERE month >= getvariable('marts_occupancy_from');
+INSERT INTO marts.occupancy_monthly FROM _occupancy_monthly;

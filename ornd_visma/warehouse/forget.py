@@ -7,8 +7,15 @@ import duckdb
 
 from ornd_visma.warehouse.tables import existing_tables
 
-# What the partial runs compare against (dimension_changes, fact_changes, fingerprints).
-RECORDS = ("meta.staged_records", "meta.staged_inputs", "meta.staged_days", "meta.build_inputs")
+# What the partial runs compare against (dimension_changes, fact_changes, fingerprints,
+# marts/horizon).
+RECORDS = (
+    "meta.staged_records",
+    "meta.staged_inputs",
+    "meta.staged_days",
+    "meta.build_inputs",
+    "meta.build_settled",
+)
 
 
 def forget_builds(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
