@@ -5,6 +5,7 @@ reads changed since its last build, else left as it is (`rebuilt` in the metadat
 checked against what Visma holds."""
 
 import base64
+import hashlib
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
@@ -110,16 +111,17 @@ def _table_metadata(conn, table: str, order: str, limit: int = 10) -> dict:
     }
 
 
-def _chart(render: Callable[[], bytes], directory: Path, name: str, fingerprint: str) -> dict:
+def _chart(name: str, rows: object, draw: Callable[[], bytes], directory: Path) -> dict:
     """A chart inline (shown in the UI) and as a file next to the warehouse. Drawn again only
-    when the mart's inputs changed: `<name>.inputs` holds the fingerprint it was drawn from
-    (drawing one costs a fifth of a second)."""
+    when the rows it shows changed: `<name>.inputs` holds their digest (drawing one costs a
+    fifth of a second; last month's waterfall stays the same all month)."""
     directory.mkdir(parents=True, exist_ok=True)
     path, drawn_from = directory / f"{name}.png", directory / f"{name}.inputs"
+    fingerprint = hashlib.sha256(repr(rows).encode()).hexdigest()
     if path.exists() and drawn_from.exists() and drawn_from.read_text() == fingerprint:
         png = path.read_bytes()
     else:
-        png = render()
+        png = draw()
         path.write_bytes(png)
         drawn_from.write_text(fingerprint)
     encoded = base64.b64encode(png).decode("ascii")
@@ -130,8 +132,11 @@ def _chart(render: Callable[[], bytes], directory: Path, name: str, fingerprint:
 
 
 def _rebuilt(build: Build) -> dict:
-    """Whether the run rebuilt the mart or found its inputs as they were at its last build."""
-    return {"rebuilt": build.rebuilt, "inputs_fingerprint": build.fingerprint[:16]}
+    """Whether the run rebuilt the mart or found its inputs as they were at its last build,
+    and for a mart that runs to `as_of`, from which day it wrote when it kept the days
+    before."""
+    rebuilt_from = {"rebuilt_from": build.start.isoformat()} if build.start else {}
+    return {"rebuilt": build.rebuilt, "inputs_fingerprint": build.fingerprint[:16], **rebuilt_from}
 
 
 def _charts_dir(warehouse: DuckDBResource) -> Path:
@@ -160,13 +165,14 @@ def recurring_revenue(
     with warehouse.get_connection() as conn:
         summary = build_mrr(conn, as_of, prices_include_vat=config.prices_include_vat)
         month = charts.report_month(conn)
-        fingerprint = summary.build.fingerprint
         waterfall = {}
         if month:
-            draw = lambda: charts.mrr_waterfall(conn, month)  # noqa: E731
-            waterfall = _chart(draw, directory, "mrr_waterfall", fingerprint)
+            steps = charts.waterfall_steps(conn, month)
+            draw = lambda: charts.mrr_waterfall(steps, month)  # noqa: E731
+            waterfall = _chart("mrr_waterfall", (month, steps), draw, directory)
+        locations = charts.mrr_by_location_rows(conn)
         by_location = _chart(
-            lambda: charts.mrr_by_location(conn), directory, "mrr_by_location", fingerprint
+            "mrr_by_location", locations, lambda: charts.mrr_by_location(locations), directory
         )
         monthly = _table_metadata(conn, "mrr_monthly", "month DESC, mrr DESC")
         movements = _table_metadata(conn, "mrr_movements", "month DESC, abs(amount) DESC")
@@ -224,11 +230,12 @@ def occupancy(context: dg.AssetExecutionContext, config: MartsConfig, warehouse:
     coefficient = hotdesk_coefficient(config.hotdesk_coefficient or hotdesk_coefficient_setting())
     with warehouse.get_connection() as conn:
         summary = build_occupancy(conn, as_of, coefficient=coefficient)
+        rows = charts.occupancy_rows(conn)
         chart = _chart(
-            lambda: charts.occupancy_over_time(conn),
-            _charts_dir(warehouse),
             "occupancy_over_time",
-            summary.build.fingerprint,
+            rows,
+            lambda: charts.occupancy_over_time(rows),
+            _charts_dir(warehouse),
         )
         daily = _table_metadata(conn, "occupancy_daily", "date DESC, location, resource_type")
         monthly = _table_metadata(conn, "occupancy_monthly", "month DESC, location, resource_type")

@@ -1,6 +1,8 @@
 """Charts of the marts as PNG bytes: the MRR movements of a month as a waterfall, MRR by
 location, and occupancy over time. matplotlib's Agg canvas, no pyplot (no global state, no
-display); amounts are turned into floats only to be drawn."""
+display); amounts are turned into floats only to be drawn. Each chart is its rows (read
+from the warehouse) and a drawing of them, so a caller can keep a drawing for as long as
+its rows stay the same."""
 
 import io
 from datetime import date
@@ -60,9 +62,9 @@ def waterfall_steps(conn: duckdb.DuckDBPyConnection, month: date) -> list[tuple[
     ]
 
 
-def mrr_waterfall(conn: duckdb.DuckDBPyConnection, month: date) -> bytes:
+def mrr_waterfall(steps: list[tuple[str, Decimal]], month: date) -> bytes:
     figure = Figure(figsize=(9, 4.5))
-    draw_waterfall(figure.add_subplot(), waterfall_steps(conn, month), month)
+    draw_waterfall(figure.add_subplot(), steps, month)
     return png(figure)
 
 
@@ -87,14 +89,18 @@ def draw_waterfall(ax, steps: list[tuple[str, Decimal]], month: date) -> None:
     ax.set_title(f"MRR movements {month:%B %Y}, all locations", pad=12)
 
 
-def mrr_by_location(conn: duckdb.DuckDBPyConnection) -> bytes:
-    rows = conn.execute(
+def mrr_by_location_rows(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(month, location name, MRR) per location and month."""
+    return conn.execute(
         """
         SELECT k.month, coalesce(l.name, k.location), k.mrr
         FROM marts.kpis_monthly AS k LEFT JOIN staging.locations AS l ON l.id = k.location
         WHERE k.scope = 'location' ORDER BY 2, 1
         """
     ).fetchall()
+
+
+def mrr_by_location(rows: list[tuple]) -> bytes:
     figure = Figure(figsize=(8, 4.5))
     ax = figure.add_subplot()
     for name in dict.fromkeys(r[1] for r in rows):
@@ -109,8 +115,9 @@ def mrr_by_location(conn: duckdb.DuckDBPyConnection) -> bytes:
     return png(figure)
 
 
-def occupancy_over_time(conn: duckdb.DuckDBPyConnection) -> bytes:
-    rows = conn.execute(
+def occupancy_rows(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(month, location name, prorated occupancy, start-of-month occupancy) per location."""
+    return conn.execute(
         """
         SELECT month, coalesce(any_value(location_name), location),
                sum(desks_occupied_prorated) / nullif(sum(desks_available_prorated), 0),
@@ -119,6 +126,9 @@ def occupancy_over_time(conn: duckdb.DuckDBPyConnection) -> bytes:
         FROM marts.occupancy_monthly GROUP BY month, location ORDER BY 2, 1
         """
     ).fetchall()
+
+
+def occupancy_over_time(rows: list[tuple]) -> bytes:
     figure = Figure(figsize=(8, 4.5))
     ax = figure.add_subplot()
     for name in dict.fromkeys(r[1] for r in rows):
