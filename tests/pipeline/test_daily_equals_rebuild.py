@@ -1,5 +1,6 @@
 """The daily run does only the day's work (dimensions re-validated for what changed, marts
-and the booking accounting skipped when their inputs did not change) and leaves the
+and the booking accounting skipped when their inputs did not change, occupancy written from
+the month of the last `as_of` when only `as_of` moved) and leaves the
 warehouse as a full rebuild on the same data does: every raw, staging, quarantine, core,
 posting and marts table equal, row for row (`warehouse/checksums.py`; when and by which run
 a row was written left out). `meta` is the runs' own bookkeeping and differs by design."""
@@ -19,17 +20,20 @@ from resources.warehouse import WarehouseResource
 from tests.conftest import UNLIMITED
 from tests.pipeline.conftest import FIRST_DAY, last_day
 
-AS_OF = "2026-11-20"  # the generator's simulated today: the marts' as_of in every run
+AS_OF = "2026-11-20"  # the generator's simulated today: the marts' as_of in the last runs
+YESTERDAY = "2026-11-19"  # the marts' as_of before that
 MART_OPS = ("recurring_revenue", "occupancy", "customer_lifetime")
 COMPARED = ("raw", "staging", "quarantine", "core", "posting", "marts")
 
 
-def _run(resources: dict, start: str, end: str) -> dg.ExecuteInProcessResult:
+def _run(
+    resources: dict, start: str, end: str, as_of: str = AS_OF
+) -> dg.ExecuteInProcessResult:
     from ornd_visma.definitions import defs
 
     return defs.resolve_job_def("daily_books").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(),
-        run_config={"ops": {op: {"config": {"as_of": AS_OF}} for op in MART_OPS}},
+        run_config={"ops": {op: {"config": {"as_of": as_of}} for op in MART_OPS}},
         tags={
             "dagster/asset_partition_range_start": start,
             "dagster/asset_partition_range_end": end,
@@ -80,10 +84,10 @@ def test_a_daily_run_after_edits_equals_a_full_rebuild(served, tmp_path):
     app, dataset, resources = served
     daily, rebuilt = tmp_path / "daily.duckdb", tmp_path / "rebuilt.duckdb"
     with_daily = {**resources, "warehouse": WarehouseResource(database=str(daily))}
-    assert _run(with_daily, FIRST_DAY, last_day()).success
+    assert _run(with_daily, FIRST_DAY, last_day(), YESTERDAY).success
     # A day of nothing new: no mart rebuilt, same warehouse.
     before = _checksums(daily)
-    quiet = _run(with_daily, last_day(), last_day())
+    quiet = _run(with_daily, last_day(), last_day(), YESTERDAY)
     assert quiet.success
     assert _materialized(quiet, ["marts", "occupancy_daily"])["rebuilt"].value is False
     assert _materialized(quiet, ["marts", "mrr_monthly"])["rebuilt"].value is False
@@ -98,10 +102,15 @@ def test_a_daily_run_after_edits_equals_a_full_rebuild(served, tmp_path):
     store.patch("memberships", membership["_id"], {"price": membership["price"] + 100})
     member = dataset["members"][0]
     store.patch("members", member["_id"], {"name": "Åsa Öberg-Ny"})
-    edited = _run(with_daily, last_day(), last_day())
+    edited = _run(with_daily, last_day(), last_day(), YESTERDAY)
     assert edited.success
     assert _materialized(edited, ["marts", "mrr_monthly"])["rebuilt"].value is True
     assert _materialized(edited, ["marts", "vat_return_monthly"])["rebuilt"].value is False
+    # The next day: as_of moves, nothing else; occupancy keeps the months before November.
+    next_day = _run(with_daily, last_day(), last_day())
+    assert next_day.success
+    occupancy = _materialized(next_day, ["marts", "occupancy_daily"])
+    assert occupancy["rebuilt_from"].value == "2026-11-01"
     # The same data built from nothing.
     assert _run(
         {**resources, "warehouse": WarehouseResource(database=str(rebuilt))},
