@@ -25,6 +25,7 @@ versions of the code on the same data: `--root DIR` runs the pipeline of another
 """
 
 import argparse
+import cProfile
 import json
 import os
 import resource
@@ -153,6 +154,7 @@ def child(spec: dict) -> None:
     }
     instance = dg.DagsterInstance.get()
     instance.get_runs_count()  # creates the storage before the clock starts
+    requests_before = 0
     if spec["kind"] == "real":
         job = defs.resolve_job_def("daily_books")
         resources = build_resources()
@@ -161,29 +163,30 @@ def child(spec: dict) -> None:
             api_url=base.api_url, auth_url=base.auth_url, org_slug="sandbox",
             client_id="sandbox", client_secret="sandbox",
         )  # fmt: skip
-        before = _officernd_requests(spec["officernd"])
-        started, cpu = time.perf_counter(), time.process_time()
-        with RssSampler() as sampler:
-            result = job.execute_in_process(
-                instance=instance,
-                resources=resources,
-                tags=tags,
-                run_config=spec.get("run_config"),
-                raise_on_error=False,
-            )
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-        requests = _officernd_requests(spec["officernd"]) - before
-        by_step = sampler.by_step(instance, result.run_id)
+        options = {"resources": resources, "run_config": spec.get("run_config")}
+        requests_before = _officernd_requests(spec["officernd"])
     else:
         from assets.shape import noop_definitions
 
         job = noop_definitions(defs).resolve_job_def("daily_books")
-        started, cpu = time.perf_counter(), time.process_time()
-        with RssSampler() as sampler:
-            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-        requests = 0
-        by_step = sampler.by_step(instance, result.run_id)
+        options = {}
+    profiler = cProfile.Profile() if spec.get("profile") else None
+    started, cpu = time.perf_counter(), time.process_time()
+    with RssSampler() as sampler:
+        if profiler:
+            profiler.enable()
+        result = job.execute_in_process(
+            instance=instance, tags=tags, raise_on_error=False, **options
+        )
+        if profiler:
+            profiler.disable()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if profiler:
+        profiler.dump_stats(spec["profile"])
+    requests = 0
+    if spec["kind"] == "real":
+        requests = _officernd_requests(spec["officernd"]) - requests_before
+    by_step = sampler.by_step(instance, result.run_id)
     events = len(instance.all_logs(result.run_id))
     out = {
         "success": result.success,
@@ -399,6 +402,9 @@ def main() -> None:
         action="store_true",
         help="daily: the seed backfill's marts run to yesterday, the daily run's to today",
     )
+    parser.add_argument(
+        "--profile", type=Path, help="cProfile each round into DIR/<run>-<n>[-noop].pstats"
+    )
     parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
@@ -418,7 +424,7 @@ def main() -> None:
 
             def one(
                 kind: str, dataset_dir: Path, url: str, warehouse: Path, start: str,
-                run_config: dict | None = None,
+                run_config: dict | None = None, profile: Path | None = None,
             ):  # fmt: skip
                 home = dagster_home(workdir, root, pg)
                 env = {
@@ -432,7 +438,8 @@ def main() -> None:
                     ).isoformat(),
                 }
                 spec = {"kind": kind, "env": env, "root": str(root), "start": start,
-                        "end": last, "officernd": url, "run_config": run_config}  # fmt: skip
+                        "end": last, "officernd": url, "run_config": run_config,
+                        "profile": str(profile) if profile else None}  # fmt: skip
                 return measure(spec)
 
             for run in runs:
@@ -467,7 +474,11 @@ def main() -> None:
                                 rounds.append({"real": noop, "noop": None})
                             continue
                         print(f"{run} round {n + 1}: real ...", flush=True)
-                        real = one("real", dataset_dir, url, warehouse, start)
+                        profile = None
+                        if args.profile:
+                            args.profile.mkdir(parents=True, exist_ok=True)
+                            profile = args.profile.resolve() / f"{run}-{n}.pstats"
+                        real = one("real", dataset_dir, url, warehouse, start, profile=profile)
                         if real and args.checksums and run == "backfill" and n == 0:
                             args.checksums.write_text(
                                 json.dumps(checksums(warehouse), indent=1, sort_keys=True)
@@ -476,7 +487,10 @@ def main() -> None:
                         noop = None
                         if not args.real_only:
                             print(f"{run} round {n + 1}: no-op ...", flush=True)
-                            noop = one("noop", dataset_dir, url, workdir / "unused.duckdb", start)
+                            noop = one(
+                                "noop", dataset_dir, url, workdir / "unused.duckdb", start,
+                                profile=profile and profile.with_name(f"{run}-{n}-noop.pstats"),
+                            )  # fmt: skip
                         if real and (noop or args.real_only):
                             rounds.append({"real": real, "noop": noop})
                         warehouse.unlink(missing_ok=True)
