@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 
 from ornd_visma.officernd.collections import COLLECTIONS, Collection
 from ornd_visma.officernd.extract import FILTER_REFUSED, extract_all
+from ornd_visma.preview import Preview
 from resources.officernd import OfficeRnDResource
 
 GROUP = "extract"
@@ -48,7 +49,12 @@ RAW_SPECS = [
         description=_description(c),
         group_name=GROUP,
         kinds={"officernd", "duckdb"},
-        metadata={"dagster/table_name": f"raw.{c.table_name}"},
+        # The columns are the same for every table and run: on the definition, not in each
+        # materialization (Dagster serializes and stores every event's metadata).
+        metadata={
+            "dagster/table_name": f"raw.{c.table_name}",
+            "dagster/column_schema": RAW_SCHEMA,
+        },
     )
     for c in COLLECTIONS
 ]
@@ -81,16 +87,16 @@ def officernd_raw(
                 )
             table = f"raw.{collection.table_name}"
             rows = conn.execute(f"SELECT count(*) FROM {table}").fetchall()
-            preview = conn.execute(
-                f"SELECT _id, modified_at, business_date, left(payload, 80) AS payload "
-                f"FROM {table} ORDER BY modified_at DESC NULLS LAST LIMIT 5"
-            ).df()
+            preview = Preview.of_query(
+                conn,
+                f"SELECT _id, modified_at, business_date, payload "
+                f"FROM {table} ORDER BY modified_at DESC NULLS LAST LIMIT 5",
+            )
 
             yield dg.MaterializeResult(
                 asset_key=raw_key(collection),
                 metadata={
                     "dagster/row_count": rows[0][0],
-                    "dagster/column_schema": RAW_SCHEMA,
                     "records_received": result.records,
                     "requests": result.requests,
                     "mode": result.mode,
@@ -98,7 +104,7 @@ def officernd_raw(
                     "dropped_as_deleted": result.dropped,
                     "business_dates_touched": len(result.business_dates),
                     "without_business_date": result.unplaced,
-                    "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+                    "preview": dg.MetadataValue.md(preview.markdown(empty="(empty)")),
                 },
             )
         context.log.info(

@@ -33,7 +33,7 @@ from ornd_visma.marts.report import attach_report, ensure_log, month_voucher, re
 from ornd_visma.marts.revenue import build_revenue
 from ornd_visma.marts.vat_return import POLICY as VAT_POLICY
 from ornd_visma.marts.vat_return import build_vat_return
-from ornd_visma.posting.reconcile import markdown
+from ornd_visma.preview import Preview, records_markdown
 from ornd_visma.vat.reconcile import VatReconciliation, reconcile_vat_return
 from ornd_visma.visma import VismaApiError, VismaAuthError, VismaUnavailable
 from resources.mapping import MappingResource
@@ -101,13 +101,13 @@ def _table_metadata(conn, table: str, order: str, limit: int = 10) -> dict:
         "WHERE schema_name = 'marts' AND table_name = ? ORDER BY column_index",
         [table],
     ).fetchall()
-    preview = conn.execute(f"SELECT * FROM marts.{table} ORDER BY {order} LIMIT {limit}").df()
+    preview = Preview.of_query(conn, f"SELECT * FROM marts.{table} ORDER BY {order} LIMIT {limit}")
     return {
         "dagster/row_count": rows,
         "dagster/column_schema": dg.TableSchema(
             columns=[dg.TableColumn(n, t, description=c) for n, t, c in columns]
         ),
-        "preview": dg.MetadataValue.md(preview.to_markdown(index=False) or "(empty)"),
+        "preview": dg.MetadataValue.md(preview.markdown(empty="(empty)")),
     }
 
 
@@ -347,10 +347,10 @@ def _vat_check_result(result: VatReconciliation) -> dg.AssetCheckResult:
             "visma_read": result.visma_read,
             "unreadable_entities": dict(result.unreadable),
             "boxes": len(result.rows),
-            "mismatches": dg.MetadataValue.md(markdown(result.mismatches)),
-            "vat_return": dg.MetadataValue.md(markdown(result.rows, limit=80)),
-            "not_in_visma": dg.MetadataValue.md(markdown(result.not_in_visma)),
-            "other_vat_codes_in_visma": dg.MetadataValue.md(markdown(result.other_codes)),
+            "mismatches": dg.MetadataValue.md(records_markdown(result.mismatches)),
+            "vat_return": dg.MetadataValue.md(records_markdown(result.rows, limit=80)),
+            "not_in_visma": dg.MetadataValue.md(records_markdown(result.not_in_visma)),
+            "other_vat_codes_in_visma": dg.MetadataValue.md(records_markdown(result.other_codes)),
             "held_in_books": result.held_in_books,
         },
     )

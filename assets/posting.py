@@ -19,7 +19,8 @@ from assets.partitions import business_date_window, daily_partitions
 from assets.staging import staging_keys
 from ornd_visma.jsontext import dumps
 from ornd_visma.posting.poster import Poster, Summary
-from ornd_visma.posting.reconcile import Reconciliation, markdown, reconcile
+from ornd_visma.posting.reconcile import Reconciliation, reconcile
+from ornd_visma.preview import records_markdown
 from resources.mapping import MappingResource
 from resources.visma import VismaResource
 
@@ -79,10 +80,10 @@ def _checks(recon: Reconciliation, summary: Summary, dry: bool) -> list[dg.Asset
                 "visma_read": recon.visma_read and not dry,
                 "unreachable_entities": dict(summary.unreachable),
                 "buckets": len(recon.rows),
-                "visma_mismatches": dg.MetadataValue.md(markdown(recon.mismatches)),
-                "books_mismatches": dg.MetadataValue.md(markdown(recon.books_mismatches)),
-                "not_in_visma": dg.MetadataValue.md(markdown(recon.missing)),
-                "totals": dg.MetadataValue.md(markdown(recon.rows)),
+                "visma_mismatches": dg.MetadataValue.md(records_markdown(recon.mismatches)),
+                "books_mismatches": dg.MetadataValue.md(records_markdown(recon.books_mismatches)),
+                "not_in_visma": dg.MetadataValue.md(records_markdown(recon.missing)),
+                "totals": dg.MetadataValue.md(records_markdown(recon.rows)),
             },
         ),
         dg.AssetCheckResult(
@@ -92,7 +93,7 @@ def _checks(recon: Reconciliation, summary: Summary, dry: bool) -> list[dg.Asset
             passed=not failed and not summary.failed,
             metadata={
                 "failed": len(failed),
-                "failed_documents": dg.MetadataValue.md(markdown(failed)),
+                "failed_documents": dg.MetadataValue.md(records_markdown(failed)),
             },
         ),
         dg.AssetCheckResult(
@@ -100,7 +101,7 @@ def _checks(recon: Reconciliation, summary: Summary, dry: bool) -> list[dg.Asset
             asset_key=POSTINGS,
             severity=dg.AssetCheckSeverity.ERROR,
             passed=not recon.duplicates,
-            metadata={"duplicates": dg.MetadataValue.md(markdown(recon.duplicates))},
+            metadata={"duplicates": dg.MetadataValue.md(records_markdown(recon.duplicates))},
         ),
     ]
 

@@ -90,6 +90,15 @@ def _description(c: Collection) -> str:
     )
 
 
+def _schema(c: Collection) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name, kind)
+            for name, kind in {**TYPED_COLUMNS[c.name], "payload": "VARCHAR"}.items()
+        ]
+    )
+
+
 def _spec(c: Collection, deps: list[dg.AssetKey]) -> dg.AssetSpec:
     return dg.AssetSpec(
         key=staging_key(c),
@@ -97,7 +106,12 @@ def _spec(c: Collection, deps: list[dg.AssetKey]) -> dg.AssetSpec:
         description=_description(c),
         group_name=GROUP,
         kinds={"pandas", "duckdb"},
-        metadata={"dagster/table_name": f"staging.{c.table_name}"},
+        # Columns on the definition, not in each materialization: they change only with
+        # the code, and Dagster serializes and stores every event's metadata.
+        metadata={
+            "dagster/table_name": f"staging.{c.table_name}",
+            "dagster/column_schema": _schema(c),
+        },
     )
 
 
@@ -115,12 +129,17 @@ FACTS_SPEC = dg.AssetSpec(
         "offending value, the reason, the partition and when it was first seen. One asset "
         "for the six tables: Dagster writes two events per day and asset key, so a backfill "
         "costs a third of what one asset per table did. The materialization names each "
-        "table's rows (`rows.<table>`), quarantine, columns and a preview; its checks are "
+        "table's rows (`rows.<table>`), quarantine and a preview, the definition each "
+        "table's columns (`columns.<table>`); its checks are "
         "named after the table."
     ),
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    metadata={"dagster/table_name": ", ".join(FACT_TABLES), "tables": FACT_TABLES},
+    metadata={
+        "dagster/table_name": ", ".join(FACT_TABLES),
+        "tables": FACT_TABLES,
+        **{f"columns.{f.table_name}": _schema(f) for f in FACTS},
+    },
 )
 
 
@@ -202,22 +221,10 @@ def _check_results(
     return checks
 
 
-def _schema(c: Collection) -> dg.TableSchema:
-    return dg.TableSchema(
-        columns=[
-            dg.TableColumn(name, kind)
-            for name, kind in {**TYPED_COLUMNS[c.name], "payload": "VARCHAR"}.items()
-        ]
-    )
-
-
 def _previews(staged: StageResult) -> tuple[dg.MetadataValue, dg.MetadataValue]:
-    quarantined = staged.quarantined_rows.head(10)
     return (
-        dg.MetadataValue.md(staged.preview.to_markdown(index=False)),
-        dg.MetadataValue.md(
-            quarantined.to_markdown(index=False) if not quarantined.empty else "(none)"
-        ),
+        dg.MetadataValue.md(staged.preview.markdown(empty="(empty)")),
+        dg.MetadataValue.md(staged.quarantine_preview.markdown()),
     )
 
 
@@ -228,7 +235,6 @@ def _result(c: Collection, staged: StageResult) -> dg.MaterializeResult:
         asset_key=staging_key(c),
         metadata={
             "dagster/row_count": staged.valid,
-            "dagster/column_schema": _schema(c),
             "quarantined_records": staged.quarantined_records,
             "quarantined_by_check": staged.checks_failed,
             "preview": preview,
@@ -256,7 +262,6 @@ def facts_metadata(staged: dict[str, StageResult]) -> dict[str, object]:
             f"rows.{table}": s.valid,
             f"quarantined.{table}": s.quarantined_records,
             f"quarantined_by_check.{table}": s.checks_failed,
-            f"columns.{table}": _schema(f),
             f"preview.{table}": preview,
             f"quarantine_preview.{table}": quarantine_preview,
         }

@@ -5,7 +5,6 @@ from collections import Counter
 from datetime import date, timedelta
 
 import dagster as dg
-import pandas as pd
 import pytest
 
 from assets.books import BOOKS
@@ -14,6 +13,7 @@ from assets.posting import POSTINGS
 from assets.shape import noop_definitions
 from assets.staging import STAGING_FACTS, facts_metadata, staging_key, staging_keys
 from ornd_visma.officernd.collections import collection
+from ornd_visma.preview import Preview
 from ornd_visma.warehouse.staging import FACTS, StageResult
 
 PARTITIONED = {STAGING_FACTS, BOOKS, POSTINGS}
@@ -64,11 +64,9 @@ def test_every_fact_collection_is_staged_by_the_one_asset_and_named_once():
 
 
 def _staged(valid: int, quarantined: int) -> StageResult:
-    rows = pd.DataFrame(
-        [("r", "schema", "x", "bad")] * quarantined,
-        columns=["record_id", "check", "value", "reason"],
-    )
-    return StageResult("x", valid, quarantined, rows, pd.DataFrame({"id": ["a"]}))
+    rows = Preview(("record_id", "check", "value", "reason"), (("r", "schema", "x", "bad"),))
+    failed = {"schema": quarantined} if quarantined else {}
+    return StageResult("x", valid, quarantined, failed, rows, Preview(("id",), (("a",),)))
 
 
 def test_facts_metadata_counts_each_table_and_the_total():

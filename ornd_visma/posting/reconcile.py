@@ -249,14 +249,3 @@ def reconcile(
         if clients is not None and (c.net, c.vat) != (v.net, v.vat):
             result.mismatches.append(row)
     return result
-
-
-def markdown(rows: list[dict], limit: int = 40) -> str:
-    if not rows:
-        return "(none)"
-    names = list(rows[0])
-    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-    lines += ["| " + " | ".join(str(r[n]) for n in names) + " |" for r in rows[:limit]]
-    if len(rows) > limit:
-        lines.append(f"\n… and {len(rows) - limit} more")
-    return "\n".join(lines)

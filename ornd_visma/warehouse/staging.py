@@ -19,6 +19,7 @@ import pandas as pd
 
 from ornd_visma.collector import paused_collector
 from ornd_visma.officernd.collections import COLLECTIONS, Collection
+from ornd_visma.preview import Preview
 from ornd_visma.validation import References, ValidationResult, ddl, reference_kinds, validate
 from ornd_visma.validation.columns import COLUMNS
 from ornd_visma.warehouse import dimension_changes, fact_changes
@@ -30,36 +31,54 @@ DIMENSIONS = tuple(c for c in COLLECTIONS if c.business_date is None)
 FACTS = tuple(c for c in COLLECTIONS if c.business_date is not None)
 
 
+QUARANTINE_PREVIEW = 10  # rows (record, check) shown of a table's quarantine
+PREVIEW = 5  # valid rows shown
+
+
 @dataclass
 class StageResult:
+    """What a staged table (or the part of it a run covers) holds, for the asset's metadata:
+    counts, the records quarantined by each check, and a few rows of each side."""
+
     collection: str
     valid: int
     quarantined_records: int
-    quarantined_rows: pd.DataFrame  # record_id, check, value, reason
-    preview: pd.DataFrame  # a few valid rows, typed columns only
+    checks_failed: dict[str, int]  # check -> distinct records failing it
+    quarantine_preview: Preview  # record_id, check, value, reason
+    preview: Preview  # a few valid rows, typed columns only
 
     @classmethod
     def of(cls, collection: Collection, result: ValidationResult) -> "StageResult":
+        quarantined = result.quarantined[["record_id", "check", "value", "reason"]]
+        failed = quarantined.groupby("check")["record_id"].nunique().to_dict()
         return cls(
             collection.name,
             len(result.valid),
             result.quarantined_records,
-            result.quarantined[["record_id", "check", "value", "reason"]],
-            result.valid.drop(columns=["payload"]).head(5),
+            {str(k): int(v) for k, v in failed.items()},
+            Preview.of_frame(quarantined, QUARANTINE_PREVIEW),
+            Preview.of_frame(result.valid.drop(columns=["payload"]), PREVIEW),
         )
 
     @classmethod
     def combined(cls, parts: list["StageResult"]) -> "StageResult":
-        """One result for a window staged in pieces."""
+        """One result for a window staged in pieces (months: a record's business date puts
+        it in one piece, so the pieces' counts add up)."""
         first = parts[0]
         if len(parts) == 1:
             return first
+        failed: dict[str, int] = {}
+        for part in parts:
+            for check, records in part.checks_failed.items():
+                failed[check] = failed.get(check, 0) + records
+        quarantine = [p.quarantine_preview for p in parts if not p.quarantine_preview.empty]
         previews = [p.preview for p in parts if not p.preview.empty]
         return cls(
             first.collection,
             sum(p.valid for p in parts),
             sum(p.quarantined_records for p in parts),
-            pd.concat([p.quarantined_rows for p in parts], ignore_index=True),
+            failed,
+            quarantine[0] if quarantine else first.quarantine_preview,
             previews[0] if previews else first.preview,
         )
 
@@ -78,29 +97,42 @@ class StageResult:
         [(valid,)] = conn.execute(
             f"SELECT count(*) FROM staging.{table} WHERE {scope}", params
         ).fetchall()
-        quarantined = conn.execute(
-            f"""SELECT record_id, unnest(checks) AS "check", value, reason
-                FROM quarantine.{table} WHERE {quarantine_scope} ORDER BY record_id""",
-            params,
-        ).df()
         [(records,)] = conn.execute(
             f"SELECT count(*) FROM quarantine.{table} WHERE {quarantine_scope}", params
         ).fetchall()
-        preview = conn.execute(
-            f"SELECT * EXCLUDE (payload, business_date) FROM staging.{table} WHERE {scope} LIMIT 5",
+        failed, quarantine = {}, Preview((), ())
+        if records:
+            by_check = f"""SELECT record_id, unnest(checks) AS "check", value, reason
+                           FROM quarantine.{table} WHERE {quarantine_scope}"""
+            failed = dict(
+                conn.execute(
+                    f'SELECT "check", count(DISTINCT record_id)::INTEGER FROM ({by_check}) '
+                    "GROUP BY ALL",
+                    params,
+                ).fetchall()
+            )
+            quarantine = Preview.of_query(
+                conn, f"{by_check} ORDER BY record_id LIMIT {QUARANTINE_PREVIEW}", params
+            )
+        preview = Preview.of_query(
+            conn,
+            f"SELECT * EXCLUDE (payload, business_date) FROM staging.{table} "
+            f"WHERE {scope} LIMIT {PREVIEW}",
             params,
-        ).df()
-        return cls(collection.name, valid, records, quarantined, preview)
-
-    @property
-    def checks_failed(self) -> dict[str, int]:
-        if self.quarantined_rows.empty:
-            return {}
-        return self.quarantined_rows.groupby("check")["record_id"].nunique().to_dict()
+        )
+        return cls(collection.name, valid, records, failed, quarantine, preview)
 
 
-def ensure_tables(conn: duckdb.DuckDBPyConnection, collection: Collection) -> None:
+def ensure_tables(
+    conn: duckdb.DuckDBPyConnection,
+    collection: Collection,
+    present: frozenset[str] | None = None,
+) -> None:
+    """Create the table's staging and quarantine tables; nothing to do when `present` (the
+    warehouse's tables, read by the caller) holds both."""
     table = collection.table_name
+    if present is not None and {f"staging.{table}", f"quarantine.{table}"} <= present:
+        return
     conn.execute("CREATE SCHEMA IF NOT EXISTS staging; CREATE SCHEMA IF NOT EXISTS quarantine")
     conn.execute(ddl(collection.name, "staging"))
     conn.execute(f"ALTER TABLE staging.{table} ADD COLUMN IF NOT EXISTS business_date DATE")
@@ -129,7 +161,9 @@ ALL_KINDS = frozenset(f.name for f in fields(References)) | {"plans_and_rates"}
 
 
 def load_references(
-    conn: duckdb.DuckDBPyConnection, kinds: frozenset[str] = ALL_KINDS
+    conn: duckdb.DuckDBPyConnection,
+    kinds: frozenset[str] = ALL_KINDS,
+    present: frozenset[str] | None = None,
 ) -> References:
     """The ids records may point at (empty when a table is not there yet), for the `kinds`
     asked (`reference_kinds(collection)`: what validating it reads); the others left empty.
@@ -140,7 +174,7 @@ def load_references(
     """
     if "plans_and_rates" in kinds:
         kinds = kinds | {"plans", "resource_rates"}
-    present = existing_tables(conn)
+    present = existing_tables(conn) if present is None else present
 
     def ids(schema: str, table: str) -> frozenset[str]:
         if table not in kinds or f"{schema}.{table}" not in present:
@@ -236,13 +270,14 @@ def stage_dimension(
     """Validate the dimension's records that changed since it was last staged (all of them
     when its references or the rules changed, or `whole`; `dimension_changes.py`) and
     replace their staging and quarantine rows. The result describes the whole table."""
-    ensure_tables(conn, collection)
-    references = load_references(conn, reference_kinds(collection.name))
+    present = existing_tables(conn)  # one read of the catalog for the three that ask
+    ensure_tables(conn, collection, present)
+    references = load_references(conn, reference_kinds(collection.name), present)
     inputs = dimension_changes.inputs_digest(collection, references)
     todo = (
         dimension_changes.Changes(whole=True)
         if whole
-        else dimension_changes.changes(conn, collection, inputs)
+        else dimension_changes.changes(conn, collection, inputs, present)
     )
     if todo.whole or todo.ids:
         scope = dimension_changes.scopes(todo.whole)
@@ -288,10 +323,12 @@ def stage_fact_window(
     A long window is staged a month at a time (`windows.py`); the records without a
     business date with the last piece.
     """
-    ensure_tables(conn, collection)
+    present = existing_tables(conn)
+    ensure_tables(conn, collection, present)
+    references = load_references(conn, reference_kinds(collection.name), present)
     pieces = month_pieces(conn, f"raw.{collection.table_name}", start, end)
     results = [
-        _stage_fact_piece(conn, collection, s, e, unplaced=n == len(pieces) - 1)
+        _stage_fact_piece(conn, collection, references, s, e, unplaced=n == len(pieces) - 1)
         for n, (s, e) in enumerate(pieces)
     ]
     return StageResult.combined(results)
@@ -300,6 +337,7 @@ def stage_fact_window(
 def _stage_fact_piece(
     conn: duckdb.DuckDBPyConnection,
     collection: Collection,
+    references: References,
     start: date,
     end: date | None,
     *,
@@ -311,7 +349,6 @@ def _stage_fact_piece(
     params = [start] if end is None else [start, end]
     scope = f"(business_date >= ?{upper})" + (" OR business_date IS NULL" if unplaced else "")
     q_scope = scope.replace("business_date", "partition_date")
-    references = load_references(conn, reference_kinds(collection.name))
     inputs = dimension_changes.inputs_digest(collection, references)
     days = fact_changes.changed_days(conn, collection, scope, params, inputs)
     if days:
