@@ -152,8 +152,7 @@ def extract_all(
     collections = list(collections)
     setup = connect()
     try:
-        for collection in collections:
-            ensure_raw(setup, collection)
+        ensure_raw(setup, *collections)
     finally:
         setup.close()
 

@@ -18,25 +18,33 @@ import pyarrow.compute as pc
 
 from ornd_visma.jsontext import dumps
 from ornd_visma.officernd.collections import Collection
+from ornd_visma.warehouse.tables import existing_tables
 
 
-def ensure_raw(conn: duckdb.DuckDBPyConnection, collection: Collection) -> None:
-    """Create the schemas, the state table and `raw.<table>` if missing (run before threads:
-    concurrent DDL conflicts in DuckDB)."""
-    conn.execute(files("ornd_visma.warehouse").joinpath("raw.sql").read_text())
-    conn.execute(f"""
-        CREATE TABLE IF NOT EXISTS raw.{collection.table_name} (
-            _id VARCHAR,
-            modified_at TIMESTAMP,       -- NULL when OfficeRnD sent no parseable modifiedAt
-            business_date DATE,          -- facts only; NULL when missing or malformed
-            -- The record as received, JSON text (VARCHAR: casting to DuckDB's JSON type
-            -- re-parses every record and costs ten times the insert; json_* functions and
-            -- `payload::JSON` work on it as it is). zstd: quicker to write than the default
-            -- string compressions DuckDB weighs at each checkpoint, and a third of the size.
-            payload VARCHAR USING COMPRESSION zstd NOT NULL,
-            run_id VARCHAR NOT NULL,
-            extracted_at TIMESTAMP NOT NULL
-        )""")
+def ensure_raw(conn: duckdb.DuckDBPyConnection, *collections: Collection) -> None:
+    """Create the schemas, the state tables and each `raw.<table>` if missing (run before
+    threads: concurrent DDL conflicts in DuckDB). Once a warehouse has them, this is one read
+    of the catalog."""
+    present = existing_tables(conn)
+    if not {"meta.extract_state", "meta.touched_partitions"} <= present:
+        conn.execute(files("ornd_visma.warehouse").joinpath("raw.sql").read_text())
+    for collection in collections:
+        if f"raw.{collection.table_name}" in present:
+            continue
+        conn.execute(f"""
+            CREATE TABLE IF NOT EXISTS raw.{collection.table_name} (
+                _id VARCHAR,
+                modified_at TIMESTAMP,       -- NULL when OfficeRnD sent no parseable modifiedAt
+                business_date DATE,          -- facts only; NULL when missing or malformed
+                -- The record as received, JSON text (VARCHAR: casting to DuckDB's JSON type
+                -- re-parses every record and costs ten times the insert; json_* functions
+                -- and `payload::JSON` work on it as it is). zstd: quicker to write than the
+                -- default string compressions DuckDB weighs at each checkpoint, and a third
+                -- of the size.
+                payload VARCHAR USING COMPRESSION zstd NOT NULL,
+                run_id VARCHAR NOT NULL,
+                extracted_at TIMESTAMP NOT NULL
+            )""")
 
 
 @dataclass
@@ -159,11 +167,16 @@ class RawPull:
                 self._note(written, written)
                 return
             conn.execute(f"CREATE OR REPLACE TEMP TABLE raw_batch AS {self._records_sql()}")
+            # The batch's own ids first: the payloads compared are those of the batch's
+            # records, not every record's (an incremental day's few against all history).
             conn.execute(
                 f"""CREATE OR REPLACE TEMP TABLE raw_changed AS
                     SELECT * FROM raw_batch b WHERE NOT EXISTS (
-                        SELECT 1 FROM {table} t
-                        WHERE t._id = b._id AND t.payload = b.payload AND t.run_id <> ?)""",
+                        SELECT 1 FROM (
+                            SELECT _id, payload FROM {table}
+                            WHERE run_id <> ? AND _id IN (SELECT _id FROM raw_batch)
+                        ) t
+                        WHERE t._id = b._id AND t.payload = b.payload)""",
                 [run_id],
             )
             # The older copies this batch replaces: of every record a full pull sees (what is
