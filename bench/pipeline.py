@@ -454,7 +454,8 @@ def main() -> None:
                 with running(app) as url:
                     seeded = None
                     if run == "daily" and not args.noop_only:
-                        seeded = workdir / "daily-seed.duckdb"
+                        seeded = workdir / "daily-seed" / "warehouse.duckdb"
+                        seeded.parent.mkdir()
                         print(f"daily: a backfill of the {scale} dataset first ...", flush=True)
                         # --next-day: the backfill ran yesterday, so the daily run's marts
                         # have a new as_of (the first run of a real day)
@@ -463,9 +464,15 @@ def main() -> None:
                         one("real", dataset_dir, url, seeded, first,
                             config if args.next_day else None)  # fmt: skip
                     for n in range(args.repeat):
-                        warehouse = workdir / f"{run}-{n}.duckdb"
+                        # Each round in a directory of its own: the charts drawn next to the
+                        # warehouse are the seed's, as the first run of a day finds them.
+                        warehouse = workdir / f"{run}-{n}" / "warehouse.duckdb"
+                        warehouse.parent.mkdir()
                         if seeded is not None:
                             shutil.copyfile(seeded, warehouse)
+                            charts = seeded.parent / "charts"
+                            if charts.is_dir():
+                                shutil.copytree(charts, warehouse.parent / "charts")
                         start = first if run == "backfill" else last
                         if args.noop_only:
                             print(f"{run} round {n + 1}: no-op ...", flush=True)
@@ -493,7 +500,7 @@ def main() -> None:
                             )  # fmt: skip
                         if real and (noop or args.real_only):
                             rounds.append({"real": real, "noop": noop})
-                        warehouse.unlink(missing_ok=True)
+                        shutil.rmtree(warehouse.parent)
                 if not rounds:
                     sys.exit(f"{run}: every round failed")
                 _report(
