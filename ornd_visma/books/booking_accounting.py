@@ -52,7 +52,6 @@ OUTCOMES = (
 )
 DEFAULT_TZ = "Europe/Stockholm"
 BUILD = "booking_accounting"
-SOURCES = ("booking_source", "booking_fees", "booking_allowances")  # booking_source.sql's
 RULES_CODE = (__file__, booking_rules.__file__)  # the classification: a change rebuilds
 WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 MAX_OCCURRENCES = 1000  # an open-ended series is cut here
@@ -302,18 +301,20 @@ def build_booking_accounting(
 ) -> dict[str, object]:
     """Rebuild `core.booking_accounting`; returns counts per outcome and the unbilled money.
     Not rebuilt when its sources, `as_of` and the rules are as they were at the last build
-    (`warehouse/fingerprints.py`): a daily run with no booking, fee or allowance changed."""
+    (`warehouse/fingerprints.py`): a daily run with no booking, fee or allowance changed.
+    The fingerprint is taken of the staging tables `booking_source.sql` reads, before it
+    runs: an unchanged day does not build the sources (a tenth of a second on the demo)."""
     source_sql = files("ornd_visma.books").joinpath("booking_source.sql").read_text()
-    conn.execute(source_sql)
     as_of = as_of or as_of_date(conn)
     digest = fingerprints.fingerprint(
         conn,
         [source_sql.encode(), *(Path(f).read_bytes() for f in RULES_CODE)],
         f"as_of={as_of.isoformat()}",
-        SOURCES,
+        fingerprints.reads(conn, source_sql, own=["core.booking_accounting"]),
     )
     if fingerprints.unchanged(conn, BUILD, ["core.booking_accounting"], digest):
         return booking_summary(conn)
+    conn.execute(source_sql)
     bookings = conn.execute("SELECT * FROM booking_source").fetchall()
     columns = [d[0] for d in conn.description]
     fees = {

@@ -16,7 +16,6 @@ less) are rebuilt whole. The ones the books feed (revenue, the VAT return, the m
 rebuilt only when the books or Visma's costs changed.
 """
 
-import re
 from collections.abc import Mapping
 from importlib.resources import files
 from typing import Any
@@ -24,34 +23,6 @@ from typing import Any
 import duckdb
 
 from ornd_visma.warehouse import fingerprints
-
-# The schemas a mart may read; a name of one of them in the SQL is an input.
-QUALIFIED = re.compile(r"\b(raw|staging|quarantine|core|posting|marts)\.([a-z_][a-z0-9_]*)\b")
-# A temp table the file makes for itself is a step of the build, not an input (a second build
-# on the same connection finds the first one's).
-MADE_HERE = re.compile(
-    r"CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(?:TABLE|VIEW)\s+(\w+)", re.IGNORECASE
-)
-
-
-def _temp_relations(conn: duckdb.DuckDBPyConnection) -> set[str]:
-    """The temp tables and views of this connection: those the mart's SQL names are what its
-    builder set up for it."""
-    rows = conn.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary "
-        "UNION SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal"
-    ).fetchall()
-    return {name for (name,) in rows}
-
-
-def reads(
-    conn: duckdb.DuckDBPyConnection, sql: str, tables: list[str], views: list[str]
-) -> set[str]:
-    """The relations a mart's `sql` and its `views` read, less its own `tables`."""
-    texts = [sql, *views]
-    named = {f"{s}.{t}" for text in texts for s, t in QUALIFIED.findall(text)}
-    temp = {t for t in _temp_relations(conn) if any(re.search(rf"\b{t}\b", x) for x in texts)}
-    return (named | temp) - {f"marts.{t}" for t in tables} - set(MADE_HERE.findall(sql))
 
 
 def fingerprint(
@@ -67,6 +38,6 @@ def fingerprint(
     settings = "".join(f"\0{n}={v!r}::{k}" for n, (v, k) in sorted(variables.items()))
     settings += "".join(f"\0view {n}={q}" for n, q in sorted(views.items()))
     code = [sql.encode(), files("ornd_visma.marts").joinpath("functions.py").read_bytes()]
-    return fingerprints.fingerprint(
-        conn, code, settings, reads(conn, sql, tables, list(views.values())), where
-    )
+    own = {f"marts.{t}" for t in tables}
+    reads = fingerprints.reads(conn, sql, list(views.values()), own)
+    return fingerprints.fingerprint(conn, code, settings, reads, where)

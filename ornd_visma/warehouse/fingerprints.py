@@ -9,6 +9,7 @@ what is there.
 """
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 
 import duckdb
@@ -22,6 +23,39 @@ CREATE TABLE IF NOT EXISTS meta.build_inputs (
     fingerprint VARCHAR NOT NULL  -- sha256 of the code, settings and rows it was built from
 );
 """
+
+# The schemas a build may read; a name of one of them in its SQL is an input.
+QUALIFIED = re.compile(r"\b(raw|staging|quarantine|core|posting|marts)\.([a-z_][a-z0-9_]*)\b")
+# A temp table the SQL makes for itself is a step of the build, not an input (a second build
+# on the same connection finds the first one's).
+MADE_HERE = re.compile(
+    r"CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(?:TABLE|VIEW)\s+(\w+)", re.IGNORECASE
+)
+
+
+def _temp_relations(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """The temp tables and views of this connection: those a build's SQL names are what its
+    builder set up for it."""
+    rows = conn.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary "
+        "UNION SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal"
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def reads(
+    conn: duckdb.DuckDBPyConnection,
+    sql: str,
+    others: Iterable[str] = (),
+    own: Iterable[str] = (),
+) -> set[str]:
+    """The relations a build's `sql` and the `others` texts it runs (its views' queries)
+    read: the warehouse tables they name and the temp relations of `conn` they name, less
+    its `own` tables and the temp relations `sql` makes itself."""
+    texts = [sql, *others]
+    named = {f"{s}.{t}" for text in texts for s, t in QUALIFIED.findall(text)}
+    temp = {t for t in _temp_relations(conn) if any(re.search(rf"\b{t}\b", x) for x in texts)}
+    return (named | temp) - set(own) - set(MADE_HERE.findall(sql))
 
 
 def relation_digest(conn: duckdb.DuckDBPyConnection, name: str, where: str = "true") -> str:

@@ -293,3 +293,30 @@ def test_credits_that_arrive_before_the_accounting_day_hold_the_fee_to_the_first
     assert (due.outcome, due.invoiceable_from, due.unbilled_amount) == (
         "unbilled", date(2026, 10, 25), D("450.00"),
     )  # fmt: skip
+
+
+def test_rebuilt_only_when_a_staging_table_it_reads_changed(tmp_path):
+    from ornd_visma.books.booking_accounting import build_booking_accounting
+
+    data = {
+        **credit_holder(),
+        "bookings": [booking(oid("b8"), "2026-09-08T08:00:00", 1, "2026-09-01", free=True)],
+    }
+    conn = books(tmp_path / "wh.duckdb", data, as_of=date(2026, 9, 16))
+    outcome = "SELECT outcome FROM core.booking_accounting WHERE booking_id = ?"
+    assert conn.execute(outcome, [oid("b8")]).fetchall() == [("free",)]
+    # A marker row in the built table: a skipped build leaves it, a rebuild replaces it.
+    conn.execute(
+        "INSERT INTO core.booking_accounting SELECT * REPLACE ('marker' AS booking_id) "
+        "FROM core.booking_accounting"
+    )
+    build_booking_accounting(conn, as_of=date(2026, 9, 16))
+    assert conn.execute(outcome, ["marker"]).fetchall() == [("free",)]  # nothing it reads moved
+    # The booking made tentative in staging: booking_source.sql reads staging.bookings.
+    conn.execute(
+        "UPDATE staging.bookings SET is_free = false, is_tentative = true WHERE id = ?",
+        [oid("b8")],
+    )
+    build_booking_accounting(conn, as_of=date(2026, 9, 16))
+    assert conn.execute(outcome, ["marker"]).fetchall() == []
+    assert conn.execute(outcome, [oid("b8")]).fetchall() == [("tentative",)]
