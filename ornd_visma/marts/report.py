@@ -93,7 +93,7 @@ def report_png(conn: duckdb.DuckDBPyConnection, month: date) -> bytes:
     table.auto_set_font_size(False)
     table.set_fontsize(8)
     table_ax.set_title(f"KPIs {month:%B %Y} (SEK a month, without VAT)", fontsize=9)
-    return charts.png(figure)
+    return charts.png(figure, tight=True)  # drawn once a month
 
 
 def report_file_name(month: date, png: bytes) -> str:
