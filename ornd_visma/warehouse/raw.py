@@ -170,14 +170,14 @@ class RawPull:
             # (only the older copies of the batch's own ids are compared: an incremental
             # day's few records, not every payload of the table).
             conn.execute(
+                # (a LEFT JOIN: DuckDB planned NOT EXISTS over the CTE up to 4 x slower)
                 f"""CREATE OR REPLACE TEMP TABLE raw_batch AS
-                    WITH batch AS ({self._records_sql()}),
-                    older AS (SELECT _id, payload FROM {table}
-                              WHERE run_id <> ? AND _id IN (SELECT _id FROM batch))
-                    SELECT b.*, NOT EXISTS (
-                        SELECT 1 FROM older t WHERE t._id = b._id AND t.payload = b.payload
-                    ) AS changed
-                    FROM batch b""",
+                    WITH batch AS ({self._records_sql()})
+                    SELECT b.*, o._id IS NULL AS changed
+                    FROM batch b LEFT JOIN (
+                        SELECT DISTINCT _id, payload FROM {table}
+                        WHERE run_id <> ? AND _id IN (SELECT _id FROM batch)
+                    ) o ON o._id = b._id AND o.payload = b.payload""",
                 [run_id],
             )
             # The older copies this batch replaces: of every record a full pull sees (what is
