@@ -119,6 +119,36 @@ def test_hold_and_release_need_a_warehouse_and_a_known_document(tmp_path, monkey
         assert exit_.value.code == message
 
 
+def test_a_warehouse_that_is_not_duckdb_or_is_locked_says_which(tmp_path, monkeypatch):
+    not_duckdb = tmp_path / "notes.duckdb"
+    not_duckdb.write_text("not a database\n" * 300)
+    monkeypatch.setenv("ORND_VISMA_WAREHOUSE", str(not_duckdb))
+    with pytest.raises(SystemExit) as exit_:
+        main(["release", "d1"])
+    assert str(exit_.value.code) == (
+        f"cannot open the warehouse {not_duckdb}: it is not a DuckDB database; point "
+        "ORND_VISMA_WAREHOUSE at the warehouse file"
+    )
+    locked = tmp_path / "wh.duckdb"
+    duckdb.connect(str(locked)).close()
+    holder = subprocess.Popen(  # another process writing it, as a run does
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(locked)!r}); "
+         "print('open', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        monkeypatch.setenv("ORND_VISMA_WAREHOUSE", str(locked))
+        with pytest.raises(SystemExit) as exit_:
+            main(["release", "d1"])
+        assert str(exit_.value.code) == (
+            f"cannot open the warehouse {locked}: a run is writing it; retry when it is done"
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_the_installed_command_prints_no_traceback(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "ornd_visma.cli", "sandbox", "--dataset", str(tmp_path / "x")],

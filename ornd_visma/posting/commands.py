@@ -24,10 +24,17 @@ def connect_warehouse(read_only: bool = False) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
-        raise SystemExit(
-            f"cannot open the warehouse {path} ({error}); a run may be writing it: retry when "
-            "it is done"
-        ) from error
+        raise SystemExit(f"cannot open the warehouse {path}: {_why(error)}") from error
+
+
+def _why(error: duckdb.IOException) -> str:
+    """DuckDB's reason in the user's terms: the two a user can act on, else DuckDB's own."""
+    message = str(error)
+    if "not a valid DuckDB database file" in message:
+        return "it is not a DuckDB database; point ORND_VISMA_WAREHOUSE at the warehouse file"
+    if "Could not set lock" in message:
+        return "a run is writing it; retry when it is done"
+    return message.splitlines()[0] if message else type(error).__name__
 
 
 def _known_document(conn: duckdb.DuckDBPyConnection, ident: str) -> None:
