@@ -9,7 +9,7 @@ what to do: start the sandbox when the sandbox is meant, consent when a token is
 
 import httpx
 
-from ornd_visma.config import mapping_path, officernd_settings
+from ornd_visma.config import full_refresh_days, mapping_path, officernd_settings
 from ornd_visma.mapping import load_mapping
 from ornd_visma.visma.settings import state_dir, visma_settings
 from ornd_visma.visma.tokens import TokenStore
@@ -31,6 +31,10 @@ def _answers(url: str) -> str | None:
 def problems(*, visma: bool = True) -> list[str]:
     """What keeps a run from reaching its servers; empty when all answer."""
     out = []
+    try:
+        full_refresh_days()
+    except ValueError as bad:
+        out.append(str(bad))
     officernd = officernd_settings()
     why = _answers(officernd.api_url)
     if why:

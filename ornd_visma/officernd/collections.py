@@ -34,8 +34,9 @@ Pulled in full every run, by choice or by observation:
   accounts, plans, resource rates, business hours): one page each, and a deletion there
   changes the books.
 
-An incremental collection does not see deletions; `extract_collection(full_refresh=True)`
-pulls it in full and drops what OfficeRnD no longer serves.
+An incremental collection does not see deletions: it is pulled in full again once its last
+full pull is `ORND_VISMA_FULL_REFRESH_DAYS` old (a week by default; `extract.py`), or with
+`extract_collection(full_refresh=True)`, and what OfficeRnD no longer serves is dropped.
 
 What the full pulls cost every day, in requests of 50 records (the generated operators,
 seed 7; `bench/README.md`), and what they cost before the inferred filters:

@@ -7,8 +7,11 @@
   `modifiedAt` after that point, so the next run still sees it. Re-fetched records are
   upserted, so the overlap costs a few rows, never duplicates.
 * A collection without it (`/memberships`, observed on staging) is pulled in full every run,
-  and records no longer served are dropped (deleted in OfficeRnD). Incremental collections can
-  be forced to a full pull (`full_refresh`) to pick up deletions.
+  and records no longer served are dropped (deleted in OfficeRnD). A change filter cannot see
+  a deletion, so an incremental collection is pulled in full again when its last full pull
+  is `refresh_after` old (`ORND_VISMA_FULL_REFRESH_DAYS`, a week by default; its mode says
+  "full (refresh)"), or when forced (`full_refresh`). A dropped fact's business date is a
+  touched partition, as an edited one's: the `late_changes` sensor re-runs its day.
 * Pages are written as they arrive, in batches, committed every `COMMIT_RECORDS` (`RawPull`):
   a failed pull leaves one copy of each record and its watermark unchanged. Collections are
   pulled concurrently within the client's read budget.
@@ -28,7 +31,7 @@ import duckdb
 
 from ornd_visma.officernd.client import FilterRefused, OfficeRnDClient
 from ornd_visma.officernd.collections import Collection
-from ornd_visma.warehouse.raw import RawPull, ensure_raw, watermark_of
+from ornd_visma.warehouse.raw import RawPull, ensure_raw, full_pull_due, watermark_of
 
 WATERMARK_OVERLAP = timedelta(minutes=5)
 # A check-in is created at its start and closed at its end: re-read the last day's.
@@ -38,12 +41,13 @@ BATCH_RECORDS = 5000
 COMMIT_RECORDS = 20_000
 DEFAULT_WORKERS = 4
 FILTER_REFUSED = "change filter refused"
+REFRESH = "full (refresh)"
 
 
 @dataclass
 class ExtractResult:
     collection: str
-    mode: str  # "incremental", "full", or "full (change filter refused)"
+    mode: str  # "incremental", "full", "full (refresh)" or "full (change filter refused)"
     records: int
     requests: int
     dropped: int
@@ -64,9 +68,11 @@ def extract_collection(
     run_id: str,
     *,
     full_refresh: bool = False,
+    refresh_after: timedelta | None = None,
 ) -> ExtractResult:
     """Pull one collection into `raw.<table>` (which `ensure_raw` created); see the module
-    docstring for the rules.
+    docstring for the rules. An incremental collection whose last full pull is
+    `refresh_after` old is pulled in full (None: only when forced).
 
     An incremental pull whose filter the endpoint refuses (400 "property modifiedAt should not
     exist": the filter was inferred, see `collections.py`) is redone in full, as third-party
@@ -76,6 +82,9 @@ def extract_collection(
     if collection.incremental and not full_refresh:
         watermark = watermark_of(conn, collection)
     before = client.stats.by_collection.get(collection.name, 0)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    if watermark is not None and full_pull_due(conn, collection, refresh_after, now):
+        return _pull(client, conn, collection, run_id, None, REFRESH, before)
     if watermark is None:
         return _pull(client, conn, collection, run_id, None, "full", before)
     try:
@@ -145,6 +154,7 @@ def extract_all(
     *,
     run_id: str | None = None,
     full_refresh: bool = False,
+    refresh_after: timedelta | None = None,
     workers: int = DEFAULT_WORKERS,
 ) -> dict[str, ExtractResult]:
     """Pull several collections concurrently; `connect` gives each worker its own cursor."""
@@ -159,7 +169,10 @@ def extract_all(
     def one(collection: Collection) -> ExtractResult:
         conn = connect()
         try:
-            return extract_collection(client, conn, collection, run_id, full_refresh=full_refresh)
+            return extract_collection(
+                client, conn, collection, run_id,
+                full_refresh=full_refresh, refresh_after=refresh_after,
+            )  # fmt: skip
         finally:
             conn.close()
 

@@ -9,7 +9,7 @@ it did not see (they were deleted in OfficeRnD).
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
 
 import duckdb
@@ -28,6 +28,8 @@ def ensure_raw(conn: duckdb.DuckDBPyConnection, *collections: Collection) -> Non
     present = existing_tables(conn)
     if not {"meta.extract_state", "meta.touched_partitions"} <= present:
         conn.execute(files("ornd_visma.warehouse").joinpath("raw.sql").read_text())
+    # a warehouse from before the periodic full pull: NULL reads as "never", so due
+    conn.execute("ALTER TABLE meta.extract_state ADD COLUMN IF NOT EXISTS last_full_at TIMESTAMP")
     for collection in collections:
         if f"raw.{collection.table_name}" in present:
             continue
@@ -257,10 +259,18 @@ class RawPull:
         conn, table, name = self.conn, self.table, self.collection.name
         dropped = 0
         if self.full and not self._first:
-            # Every record seen has replaced its older copy: what is older was not seen.
-            [(dropped,)] = conn.execute(  # DuckDB answers DML with the rows it changed
-                f"DELETE FROM {table} WHERE run_id <> ?", [self.run_id]
+            # Every record seen has replaced its older copy: what is older was not seen
+            # (deleted in OfficeRnD). A dropped fact changes its day: the day is noted for
+            # the `late_changes` sensor, as an edited one is.
+            gone = conn.execute(
+                f"DELETE FROM {table} WHERE run_id <> ? RETURNING business_date", [self.run_id]
             ).fetchall()
+            dropped = len(gone)
+            days = {day for (day,) in gone if day is not None}
+            if days and self.collection.business_date:
+                self.progress.changed_days |= days
+                self._untouched |= days
+                self._note_touched()
         state = [
             watermark,
             "full" if self.full else "incremental",
@@ -268,18 +278,20 @@ class RawPull:
             finished_at,
             self.progress.records,
             requests,
+            finished_at if self.full else None,
             name,
         ]
         # UPDATE, then INSERT for a first pull: half the cost of INSERT OR REPLACE's upsert.
         [(updated,)] = conn.execute(
             "UPDATE meta.extract_state SET watermark = ?, mode = ?, last_run_id = ?, "
-            "last_run_at = ?, records = ?, requests = ? WHERE collection = ?",
+            "last_run_at = ?, records = ?, requests = ?, "
+            "last_full_at = coalesce(?, last_full_at) WHERE collection = ?",
             state,
         ).fetchall()
         if not updated:
             conn.execute(
                 "INSERT INTO meta.extract_state (watermark, mode, last_run_id, last_run_at, "
-                "records, requests, collection) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "records, requests, last_full_at, collection) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 state,
             )
         self._commit()
@@ -305,6 +317,19 @@ def write_records(
         pull.rollback()
         raise
     return pull.progress
+
+
+def full_pull_due(
+    conn: duckdb.DuckDBPyConnection, collection: Collection, every: timedelta | None, now: datetime
+) -> bool:
+    """Whether `collection`'s last full pull is `every` old or more (or unknown); never when
+    `every` is None."""
+    if every is None:
+        return False
+    rows = conn.execute(
+        "SELECT last_full_at FROM meta.extract_state WHERE collection = ?", [collection.name]
+    ).fetchall()
+    return not rows or rows[0][0] is None or now - rows[0][0] >= every
 
 
 def watermark_of(conn: duckdb.DuckDBPyConnection, collection: Collection) -> str | None:

@@ -8,7 +8,8 @@ CREATE TABLE IF NOT EXISTS meta.extract_state (
     last_run_id  VARCHAR NOT NULL,
     last_run_at  TIMESTAMP NOT NULL,
     records      BIGINT NOT NULL,  -- records received in the last run
-    requests     BIGINT NOT NULL   -- API requests made in the last run
+    requests     BIGINT NOT NULL,  -- API requests made in the last run
+    last_full_at TIMESTAMP         -- when the collection was last pulled in full (deletions)
 );
 -- Business dates whose facts changed in OfficeRnD and are not yet re-validated: the late
 -- changes the `late_changes` sensor turns into runs of the fact partitions.

@@ -251,3 +251,58 @@ def test_an_inferred_change_filter_accepted_pulls_only_changes(defects_small_dir
     ).fetchall()
     conn.close()
     assert orjson.loads(payload)["count"] == 99
+
+
+def test_a_deleted_fee_leaves_raw_at_the_weekly_full_pull_and_touches_its_day(
+    defects_small_dir, tmp_path
+):
+    from datetime import timedelta
+
+    app = create_officernd_app(defects_small_dir, tmp_path / "state", OfficeRnDOptions(**FAST))
+    db = tmp_path / "wh.duckdb"
+    fee = next(f for f in read_dataset(defects_small_dir)["fees"] if f.get("issueDate"))
+    day = date.fromisoformat(fee["issueDate"][:10])
+    week = timedelta(days=7)
+
+    def state() -> tuple[int, list]:
+        conn = duckdb.connect(str(db), read_only=True)
+        try:
+            [(left,)] = conn.execute(
+                "SELECT count(*) FROM raw.fees WHERE _id = ?", [fee["_id"]]
+            ).fetchall()
+            touched = conn.execute(
+                "SELECT business_date FROM meta.touched_partitions WHERE collection = 'fees'"
+            ).fetchall()
+        finally:
+            conn.close()
+        return left, touched
+
+    def sql(statement: str) -> None:
+        conn = duckdb.connect(str(db))
+        conn.execute(statement)
+        conn.close()
+
+    with running(app) as url:
+        pull(url, db, refresh_after=week)
+        sql("DELETE FROM meta.touched_partitions")  # staged, as the pipeline does next
+        app.state.simulator.store.delete("fees", fee["_id"])
+        # A day later: a change filter cannot see a deletion, so the fee stays.
+        results, _ = pull(url, db, refresh_after=week)
+        assert results["fees"].mode == "incremental"
+        assert state() == (1, [])
+        # A week after the first pull (its time moved back 7 days): fees are due.
+        sql(
+            "UPDATE meta.extract_state SET last_full_at = last_full_at - INTERVAL 7 DAY "
+            "WHERE collection = 'fees'"
+        )
+        results, _ = pull(url, db, refresh_after=week)
+        assert results["fees"].mode == "full (refresh)"
+        assert results["fees"].dropped == 1
+        assert results["payments"].mode == "incremental"  # pulled in full 0 days ago
+        assert state() == (0, [(day,)])  # the fee's day is for `late_changes` to re-run
+        # The pull in full is now the last one: the next is incremental again, and with no
+        # interval (ORND_VISMA_FULL_REFRESH_DAYS=0) never due.
+        results, _ = pull(url, db, refresh_after=week)
+        assert results["fees"].mode == "incremental"
+        results, _ = pull(url, db, refresh_after=None)
+        assert results["fees"].mode == "incremental"
