@@ -1,6 +1,7 @@
 """The daily run does only the day's work (dimensions re-validated for what changed, marts
 and the booking accounting skipped when their inputs did not change, occupancy written from
-the month of the last `as_of` when only `as_of` moved) and leaves the
+the month of the last `as_of` when only `as_of` moved; a deletion seen at the weekly full
+pull) and leaves the
 warehouse as a full rebuild on the same data does: every raw, staging, quarantine, core,
 posting and marts table equal, row for row (`warehouse/checksums.py`; when and by which run
 a row was written left out). `meta` is the runs' own bookkeeping and differs by design."""
@@ -102,8 +103,17 @@ def test_a_daily_run_after_edits_equals_a_full_rebuild(served, tmp_path):
     store.patch("memberships", membership["_id"], {"price": membership["price"] + 100})
     member = dataset["members"][0]
     store.patch("members", member["_id"], {"name": "Åsa Öberg-Ny"})
+    # ... and deletes the latest booking (in the daily run's window, which is open-ended);
+    # a week has passed since the last full pulls (moved back 7 days), so they are due.
+    booking = max(dataset["bookings"], key=lambda b: b["start"])
+    assert booking["start"][:10] >= last_day()
+    store.delete("bookings", booking["_id"])
+    conn = duckdb.connect(str(daily))
+    conn.execute("UPDATE meta.extract_state SET last_full_at = last_full_at - INTERVAL 7 DAY")
+    conn.close()
     edited = _run(with_daily, last_day(), last_day(), YESTERDAY)
     assert edited.success
+    assert _materialized(edited, ["raw", "bookings"])["dropped_as_deleted"].value == 1
     assert _materialized(edited, ["marts", "mrr_monthly"])["rebuilt"].value is True
     assert _materialized(edited, ["marts", "vat_return_monthly"])["rebuilt"].value is False
     # The next day: as_of moves, nothing else; occupancy keeps the months before November.
