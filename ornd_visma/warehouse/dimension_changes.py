@@ -6,8 +6,10 @@ keeps what each was when the table was last staged: `meta.staged_records` a dige
 raw record then, `meta.staged_inputs` one digest of the references the table's columns check
 against and of the validation code. So:
 
-* references or rules changed, or nothing recorded (the first run, a table re-created):
-  the whole table is validated again;
+* rules changed, references lost an id, or nothing recorded (the first run, a table
+  re-created): the whole table is validated again;
+* references only gained ids (`reference_changes.py`): the ids below, and every id in the
+  table's quarantine (a record that pointed at an id unknown then may pass now);
 * otherwise, when the raw records are the multiset that was validated (a count and two
   order-free sums of their digests, `SAME_RECORDS`: one scan, no temp table), nothing;
 * otherwise only the ids whose raw copies differ from what was validated (new, edited,
@@ -36,6 +38,7 @@ import duckdb
 
 from ornd_visma.officernd.collections import Collection
 from ornd_visma.validation import References, reference_kinds
+from ornd_visma.warehouse import reference_changes
 from ornd_visma.warehouse.tables import existing_tables
 
 META_DDL = """
@@ -80,10 +83,13 @@ class Changes:
 
     whole: bool
     ids: int = 0
+    # what the table is checked against moved (ids only added): record it even if no id
+    # needs validating
+    inputs_moved: bool = False
 
 
 @cache
-def _rules_digest() -> str:
+def rules_digest() -> str:
     """The validation code as it is: a change to any rule re-validates every table."""
     digest = hashlib.sha256()
     package = files("ornd_visma.validation")
@@ -94,7 +100,7 @@ def _rules_digest() -> str:
 
 def inputs_digest(collection: Collection, references: References) -> str:
     """The references `collection`'s columns check against, and the rules, as one digest."""
-    digest = hashlib.sha256(_rules_digest().encode())
+    digest = hashlib.sha256(rules_digest().encode())
     kinds = sorted(reference_kinds(collection.name))
     for kind in kinds:
         known = getattr(references, kind)
@@ -112,9 +118,11 @@ def changes(
     collection: Collection,
     inputs: str,
     present: frozenset[str] | None = None,
+    items: set[tuple[str, str]] | None = None,
 ) -> Changes:
     """What needs validating; for a partial run the ids are left in `dimension_changed_ids`.
-    `present`: the warehouse's tables, when the caller has read them."""
+    `present`: the warehouse's tables, when the caller has read them; `items`: what the
+    table is checked against now (`reference_changes.items`; None: any change is whole)."""
     table = collection.table_name
     present = existing_tables(conn) if present is None else present
     if not {"meta.staged_inputs", "meta.staged_records"} <= present:
@@ -124,17 +132,29 @@ def changes(
         "SELECT inputs FROM meta.staged_inputs WHERE collection = ?", [collection.name]
     ).fetchall()
     staged = {f"staging.{table}", f"quarantine.{table}"} <= present
-    if not recorded or recorded[0][0] != inputs or not staged:
+    if not recorded or not staged:
         return Changes(whole=True)
     params = {"collection": collection.name}
-    if conn.execute(SAME_RECORDS.format(table=table), params).fetchone()[0]:
+    moved = recorded[0][0] != inputs
+    if moved:
+        if items is None or not reference_changes.only_added(conn, collection, items):
+            return Changes(whole=True)
+    elif conn.execute(SAME_RECORDS.format(table=table), params).fetchone()[0]:
         return Changes(whole=False, ids=0)
+    # the quarantined ids too when references gained ids: those are the records they change
+    quarantined = (
+        f" UNION SELECT record_id FROM quarantine.{table} WHERE record_id IS NOT NULL"
+        if moved
+        else ""
+    )
     conn.execute(
-        "CREATE OR REPLACE TEMP TABLE dimension_changed_ids AS " + CHANGED_IDS.format(table=table),
+        "CREATE OR REPLACE TEMP TABLE dimension_changed_ids AS "
+        + CHANGED_IDS.format(table=table)
+        + quarantined,
         params,
     )
     [(ids,)] = conn.execute("SELECT count(*) FROM dimension_changed_ids").fetchall()
-    return Changes(whole=False, ids=ids)
+    return Changes(whole=False, ids=ids, inputs_moved=moved)
 
 
 @dataclass(frozen=True)
@@ -163,9 +183,14 @@ def scopes(whole: bool) -> Scopes:
 
 
 def record(
-    conn: duckdb.DuckDBPyConnection, collection: Collection, inputs: str, whole: bool
+    conn: duckdb.DuckDBPyConnection,
+    collection: Collection,
+    inputs: str,
+    whole: bool,
+    items: set[tuple[str, str]] | None = None,
 ) -> None:
-    """Remember the raw copies just validated and the inputs they were validated with."""
+    """Remember the raw copies just validated and the inputs they were validated with
+    (`items`: what they were checked against, item by item)."""
     ensure_meta(conn)
     scope = scopes(whole)
     params = {"collection": collection.name}
@@ -186,6 +211,8 @@ def record(
             "INSERT OR REPLACE INTO meta.staged_inputs VALUES ($collection, $inputs)",
             {**params, "inputs": inputs},
         )
+        if items is not None:
+            reference_changes.record(conn, collection, items)
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")

@@ -7,11 +7,12 @@ import duckdb
 
 from ornd_visma.warehouse.tables import existing_tables
 
-# What the partial runs compare against (dimension_changes, fact_changes, fingerprints,
-# marts/horizon).
+# What the partial runs compare against (dimension_changes, reference_changes, fact_changes,
+# fingerprints, marts/horizon).
 RECORDS = (
     "meta.staged_records",
     "meta.staged_inputs",
+    "meta.staged_references",
     "meta.staged_days",
     "meta.build_inputs",
     "meta.build_settled",

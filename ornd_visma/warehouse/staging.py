@@ -22,7 +22,7 @@ from ornd_visma.officernd.collections import COLLECTIONS, Collection
 from ornd_visma.preview import Preview
 from ornd_visma.validation import References, ValidationResult, ddl, reference_kinds, validate
 from ornd_visma.validation.columns import COLUMNS
-from ornd_visma.warehouse import dimension_changes, fact_changes
+from ornd_visma.warehouse import dimension_changes, fact_changes, reference_changes
 from ornd_visma.warehouse.tables import existing_tables
 from ornd_visma.warehouse.windows import month_pieces
 
@@ -274,19 +274,20 @@ def stage_dimension(
     ensure_tables(conn, collection, present)
     references = load_references(conn, reference_kinds(collection.name), present)
     inputs = dimension_changes.inputs_digest(collection, references)
+    items = reference_changes.items(collection, references, dimension_changes.rules_digest())
     todo = (
         dimension_changes.Changes(whole=True)
         if whole
-        else dimension_changes.changes(conn, collection, inputs, present)
+        else dimension_changes.changes(conn, collection, inputs, present, items)
     )
-    if todo.whole or todo.ids:
+    if todo.whole or todo.ids or todo.inputs_moved:
         scope = dimension_changes.scopes(todo.whole)
         with paused_collector():  # tens of thousands of parsed records, no cycles
             records = _records(conn, collection, scope.raw, [])
             result = validate(collection.name, records, references)
             del records
             _write(conn, collection, result, scope.staging, scope.quarantine, [], lambda _: None)
-        dimension_changes.record(conn, collection, inputs, todo.whole)
+        dimension_changes.record(conn, collection, inputs, todo.whole, items)
     if todo.whole:
         return StageResult.of(collection, result)
     # The rest of the table was seen again, problems and all.

@@ -7,7 +7,7 @@ import pytest
 from assets.staging import DIMENSION_ORDER
 from ornd_visma.officernd.collections import collection
 from ornd_visma.sandbox.dataset import read_dataset
-from ornd_visma.warehouse import dimension_changes
+from ornd_visma.warehouse import dimension_changes, reference_changes
 from ornd_visma.warehouse.staging import load_references, stage_dimension
 from tests.books.warehouse import staged_contents, staged_warehouse
 
@@ -19,9 +19,12 @@ def contents(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple[list, list]]:
 
 
 def changed(conn, name: str) -> dimension_changes.Changes:
+    """What stage_dimension would validate of `name` now."""
     c = collection(name)
-    inputs = dimension_changes.inputs_digest(c, load_references(conn))
-    return dimension_changes.changes(conn, c, inputs)
+    references = load_references(conn)
+    inputs = dimension_changes.inputs_digest(c, references)
+    items = reference_changes.items(c, references, dimension_changes.rules_digest())
+    return dimension_changes.changes(conn, c, inputs, items=items)
 
 
 def stage_all(conn, whole: bool = False) -> None:
@@ -145,3 +148,66 @@ def test_records_in_another_order_or_pulled_again_are_unchanged_but_a_twin_edit_
         [credit],
     )
     assert changed(conn, "credits") == dimension_changes.Changes(whole=False, ids=1)
+
+
+def test_a_new_company_revalidates_only_the_members_quarantined_and_changed(warehouse):
+    conn = warehouse
+    new_company = "c0ffee" * 4
+    members = conn.execute("SELECT _id FROM raw.members ORDER BY _id LIMIT 2").fetchall()
+    [(waiting,), (edited,)] = members
+    # A member points at a company OfficeRnD has not served yet: quarantined.
+    conn.execute(
+        "UPDATE raw.members SET payload = json_merge_patch(payload, json_object('company', ?)) "
+        "WHERE _id = ?",
+        [new_company, waiting],
+    )
+    stage_all(conn)
+    exists = "SELECT count(*) FROM quarantine.members WHERE record_id = ? AND ? = ANY(checks)"
+    assert conn.execute(exists, [waiting, "company_exists"]).fetchall() == [(1,)]
+    quarantined = conn.execute(
+        "SELECT count(DISTINCT record_id) FROM quarantine.members WHERE record_id IS NOT NULL"
+    ).fetchall()[0][0]
+    # The company arrives, and another member is edited the same day.
+    conn.execute(
+        "INSERT INTO raw.companies SELECT ?, modified_at, business_date, "
+        "json_merge_patch(payload, json_object('_id', ?)), run_id, extracted_at "
+        "FROM raw.companies WHERE _id = (SELECT min(_id) FROM raw.companies)",
+        [new_company, new_company],
+    )
+    conn.execute(
+        """UPDATE raw.members SET payload = json_merge_patch(payload, '{"name": "Ny Namn"}')
+           WHERE _id = ?""",
+        [edited],
+    )
+    stage_dimension(conn, collection("companies"))
+    todo = changed(conn, "members")
+    # companies only gained an id: the quarantined members and the edited one, not all
+    assert not todo.whole and todo.inputs_moved
+    assert todo.ids == quarantined + 1
+    stage_all(conn)
+    assert conn.execute(exists, [waiting, "company_exists"]).fetchall() == [(0,)]
+    assert conn.execute(
+        "SELECT count(*) FROM staging.members WHERE id = ?", [waiting]
+    ).fetchall() == [(1,)]
+    for c in DIMENSION_ORDER:  # recorded: a second run finds nothing to do
+        assert changed(conn, c.name) == dimension_changes.Changes(whole=False, ids=0), c.name
+    partial = contents(conn)
+    stage_all(conn, whole=True)
+    assert contents(conn) == partial
+
+
+def test_a_reference_lost_or_first_known_revalidates_the_whole_table(warehouse):
+    conn = warehouse
+    c = collection("members")
+    references = load_references(conn)
+    rules = dimension_changes.rules_digest()
+    now = reference_changes.items(c, references, rules)
+    assert reference_changes.only_added(conn, c, now)  # as recorded by the last staging
+    some_company = next(item for kind, item in sorted(now) if kind == "companies")
+    assert not reference_changes.only_added(conn, c, now - {("companies", some_company)})
+    other_rules = (now - {("_rules", rules)}) | {("_rules", "other")}
+    assert not reference_changes.only_added(conn, c, other_rules)
+    # a kind that was empty skipped its check: known now, it can fail what passed
+    without_locations = {(k, i) for k, i in now if k != "locations"}
+    reference_changes.record(conn, c, without_locations)
+    assert not reference_changes.only_added(conn, c, now)
