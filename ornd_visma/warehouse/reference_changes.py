@@ -51,7 +51,7 @@ def only_added(
     conn: duckdb.DuckDBPyConnection, collection: Collection, now: set[tuple[str, str]]
 ) -> bool:
     """Whether `now` holds every item the table was last validated against, and every kind
-    it held then was already known (not empty) then."""
+    `now` has was known (not empty) then; False when nothing was recorded."""
     conn.execute(META_DDL)
     was = {
         (kind, item)
