@@ -31,7 +31,7 @@ import duckdb
 
 from ornd_visma.officernd.client import FilterRefused, OfficeRnDClient
 from ornd_visma.officernd.collections import Collection
-from ornd_visma.warehouse.raw import RawPull, ensure_raw, full_pull_due, watermark_of
+from ornd_visma.warehouse.raw import RawPull, ensure_raw, pull_state
 
 WATERMARK_OVERLAP = timedelta(minutes=5)
 # A check-in is created at its start and closed at its end: re-read the last day's.
@@ -78,12 +78,11 @@ def extract_collection(
     exist": the filter was inferred, see `collections.py`) is redone in full, as third-party
     sync tools do, and says so in its mode. The refusal costs one request a run.
     """
-    watermark = None
-    if collection.incremental and not full_refresh:
-        watermark = watermark_of(conn, collection)
+    state = pull_state(conn, collection) if collection.incremental and not full_refresh else None
+    watermark = state.watermark if state else None
     before = client.stats.by_collection.get(collection.name, 0)
     now = datetime.now(UTC).replace(tzinfo=None)
-    if watermark is not None and full_pull_due(conn, collection, refresh_after, now):
+    if watermark is not None and state.full_pull_due(refresh_after, now):
         return _pull(client, conn, collection, run_id, None, REFRESH, before)
     if watermark is None:
         return _pull(client, conn, collection, run_id, None, "full", before)

@@ -319,25 +319,27 @@ def write_records(
     return pull.progress
 
 
-def full_pull_due(
-    conn: duckdb.DuckDBPyConnection, collection: Collection, every: timedelta | None, now: datetime
-) -> bool:
-    """Whether `collection`'s last full pull is `every` old or more (or unknown); never when
-    `every` is None."""
-    if every is None:
-        return False
-    rows = conn.execute(
-        "SELECT last_full_at FROM meta.extract_state WHERE collection = ?", [collection.name]
-    ).fetchall()
-    return not rows or rows[0][0] is None or now - rows[0][0] >= every
+@dataclass(frozen=True)
+class PullState:
+    """What the last pull of a collection left: where the next incremental pull starts
+    (None: never pulled, so pull in full) and when it was last pulled in full."""
+
+    watermark: str | None = None
+    last_full_at: datetime | None = None
+
+    def full_pull_due(self, every: timedelta | None, now: datetime) -> bool:
+        """Whether the last full pull is `every` old or more (or unknown); never when
+        `every` is None."""
+        return every is not None and (self.last_full_at is None or now - self.last_full_at >= every)
 
 
-def watermark_of(conn: duckdb.DuckDBPyConnection, collection: Collection) -> str | None:
-    """Where the next incremental pull starts (None: never pulled, so pull in full)."""
+def pull_state(conn: duckdb.DuckDBPyConnection, collection: Collection) -> PullState:
+    """`collection`'s row of `meta.extract_state`, in one read."""
     rows = conn.execute(
-        "SELECT watermark FROM meta.extract_state WHERE collection = ?", [collection.name]
+        "SELECT watermark, last_full_at FROM meta.extract_state WHERE collection = ?",
+        [collection.name],
     ).fetchall()
-    return rows[0][0] if rows else None
+    return PullState(*rows[0]) if rows else PullState()
 
 
 def touched_partitions(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
