@@ -211,9 +211,12 @@ class RawPull:
         if self.collection.business_date:
             days = changed["business_date"]
             progress.unplaced += days.null_count
-            new = {d for d in pc.unique(days).to_pylist() if d}
-            progress.changed_days |= new
-            self._untouched |= new
+            self._changed({d for d in pc.unique(days).to_pylist() if d})
+
+    def _changed(self, days: set[date]) -> None:
+        """Business dates whose facts changed: the pull's, and the sensor's once noted."""
+        self.progress.changed_days |= days
+        self._untouched |= days
 
     def _note_touched(self) -> None:
         """Note the business dates changed so far, with the rows that changed them (a pull
@@ -255,7 +258,6 @@ class RawPull:
         pull also drops the records it did not see: deleted in OfficeRnD) and commit. Returns
         the rows dropped."""
         self.flush()
-        self._note_touched()
         conn, table, name = self.conn, self.table, self.collection.name
         dropped = 0
         if self.full and not self._first:
@@ -266,11 +268,9 @@ class RawPull:
                 f"DELETE FROM {table} WHERE run_id <> ? RETURNING business_date", [self.run_id]
             ).fetchall()
             dropped = len(gone)
-            days = {day for (day,) in gone if day is not None}
-            if days and self.collection.business_date:
-                self.progress.changed_days |= days
-                self._untouched |= days
-                self._note_touched()
+            if self.collection.business_date:
+                self._changed({day for (day,) in gone if day is not None})
+        self._note_touched()
         state = [
             watermark,
             "full" if self.full else "incremental",
