@@ -4,7 +4,7 @@ concurrently within the API's read budget and DuckDB has a single writer."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from ornd_visma.config import full_refresh_days, full_refresh_interval
+from ornd_visma.config import full_refresh_interval
 from ornd_visma.officernd.collections import COLLECTIONS, Collection
 from ornd_visma.officernd.extract import FILTER_REFUSED, REFRESH, extract_all
 from ornd_visma.preview import Preview
@@ -79,16 +79,14 @@ def officernd_raw(
         run_id = context.run.run_id
         if context.retry_number:
             run_id = f"{run_id}-retry{context.retry_number}"
-        results = extract_all(
-            client, conn.cursor, selected, run_id=run_id, refresh_after=full_refresh_interval()
-        )
+        every = full_refresh_interval()
+        results = extract_all(client, conn.cursor, selected, run_id=run_id, refresh_after=every)
         for collection in selected:
             result = results[collection.name]
             if result.mode == REFRESH:
                 context.log.info(
                     f"{collection.name}: pulled in full (its last full pull was "
-                    f"{full_refresh_days()} days ago or more): {result.dropped} deleted "
-                    "in OfficeRnD"
+                    f"{every.days} days ago or more): {result.dropped} deleted in OfficeRnD"
                 )
             if FILTER_REFUSED in result.mode:
                 context.log.warning(
